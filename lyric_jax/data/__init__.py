@@ -1,0 +1,6 @@
+"""Data flow: sources → clean → tokenize → encode → batches (one direction only).
+
+Importing this package registers every data source by name in ``sources.SOURCES``.
+"""
+
+from lyric_jax.data import sources, synthetic  # noqa: F401  (registration side effect)

@@ -1,0 +1,45 @@
+"""Fixed-shape batches: every batch has the same shape, so each step compiles once.
+
+The last partial batch is padded with zero rows of weight 0; losses and metrics are
+weighted, so padding rows change nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Mapping
+
+import numpy as np
+
+WEIGHT = "weight"
+
+
+def num_batches(num_examples: int, batch_size: int) -> int:
+  return -(-num_examples // batch_size)
+
+
+def num_rows(arrays: Mapping[str, np.ndarray]) -> int:
+  return len(next(iter(arrays.values())))
+
+
+def iterate_batches(arrays: Mapping[str, np.ndarray], batch_size: int, *,
+                    order: np.ndarray | None = None) -> Iterator[dict[str, np.ndarray]]:
+  """Yields dicts of ``batch_size`` rows (in ``order`` if given) plus a ``weight`` column."""
+  order = np.arange(num_rows(arrays)) if order is None else order
+  base_weight = arrays.get(WEIGHT)
+  for start in range(0, len(order), batch_size):
+    idx = order[start:start + batch_size]
+    pad = batch_size - len(idx)
+    batch = {}
+    for key, value in arrays.items():
+      part = value[idx]
+      if pad:
+        part = np.concatenate([part, np.zeros((pad,) + value.shape[1:], value.dtype)])
+      batch[key] = part
+    weight = np.ones(len(idx), np.float32) if base_weight is None else base_weight[idx].astype(np.float32)
+    batch[WEIGHT] = np.concatenate([weight, np.zeros(pad, np.float32)])
+    yield batch
+
+
+def epoch_order(num_examples: int, data_seed: int, epoch: int) -> np.ndarray:
+  """The shuffle of one epoch, a pure function of (seed, epoch) so a resumed run replays it."""
+  return np.random.default_rng([data_seed, epoch]).permutation(num_examples)

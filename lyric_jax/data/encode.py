@@ -1,0 +1,119 @@
+"""The fitted preprocessing of a run: label map, tokenizer, length cap, feature scaling.
+
+Everything here is fitted on the training split only, saved next to the checkpoint,
+and reloaded by ``lyric_jax.predict`` so new text is encoded exactly as in training.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+from tokenizers import Tokenizer
+
+from lyric_jax.data import tokenize
+from lyric_jax.data.errors import DataError
+from lyric_jax.data.table import LABEL, TEXT, Table
+
+_SPEC_FILE, _TOKENIZER_FILE = "preprocessor.json", "tokenizer.json"
+
+
+@dataclasses.dataclass(frozen=True)
+class TextSpec:
+  """How text becomes ids: a tokenizer file to load, or one to train, and a length cap.
+
+  ``max_len`` is a number or a rule over the training token counts: 'mean' (study S3),
+  'p95', or 'max' (pad to the longest training text, study S0/S2).
+  """
+  tokenizer: str = "wordlevel"   # 'wordlevel' | 'wordpiece' | path to a tokenizer.json
+  min_frequency: int = 2
+  vocab_size: int = 30000
+  max_len: str = "256"
+  lowercase: bool = True
+
+
+@dataclasses.dataclass
+class Preprocessor:
+  labels: list[str]
+  feature_names: list[str]
+  feature_mean: list[float]
+  feature_std: list[float]
+  max_len: int = 0
+  tokenizer: Tokenizer | None = None
+
+  @property
+  def num_classes(self) -> int:
+    return len(self.labels)
+
+  @property
+  def vocab_size(self) -> int:
+    return self.tokenizer.get_vocab_size() if self.tokenizer else 0
+
+  @classmethod
+  def fit(cls, train: Table, labels: list[str], text: TextSpec | None) -> "Preprocessor":
+    features = train.frame[list(train.feature_names)].to_numpy(np.float64)
+    mean = features.mean(0) if len(features) else np.zeros(features.shape[1])
+    std = features.std(0) if len(features) else np.ones(features.shape[1])
+    std = np.where(std > 1e-12, std, 1.0)   # a constant feature is centred, not divided by 0
+    tokenizer, max_len = None, 0
+    if text is not None:
+      texts = train.frame[TEXT].tolist()
+      if text.tokenizer in ("wordlevel", "wordpiece"):
+        tokenizer = tokenize.train_tokenizer(texts, text.tokenizer, min_frequency=text.min_frequency,
+                                             vocab_size=text.vocab_size, lowercase=text.lowercase)
+      else:
+        tokenizer = tokenize.load_tokenizer(text.tokenizer)
+      max_len = _resolve_max_len(text.max_len, tokenize.token_counts(tokenizer, texts))
+    return cls(list(labels), list(train.feature_names), mean.tolist(), std.tolist(), max_len, tokenizer)
+
+  def encode(self, table: Table) -> dict[str, np.ndarray]:
+    """Arrays for the model: tokens/lengths (if text), features, label (if labelled)."""
+    missing = [f for f in self.feature_names if f not in table.frame]
+    if missing:
+      raise DataError(f"{table.source} rows lack feature column(s) {missing} the model was trained on")
+    arrays = {}
+    if self.tokenizer is not None:
+      arrays["tokens"], arrays["lengths"] = tokenize.encode_flat(
+          self.tokenizer, table.frame[TEXT].tolist(), self.max_len)
+    if self.feature_names:
+      raw = table.frame[self.feature_names].to_numpy(np.float64)
+      arrays["features"] = ((raw - self.feature_mean) / self.feature_std).astype(np.float32)
+    if table.labeled:
+      arrays["label"] = self.label_ids(table.frame[LABEL])
+    return arrays
+
+  def label_ids(self, names) -> np.ndarray:
+    index = {name: i for i, name in enumerate(self.labels)}
+    unknown = sorted(set(names) - set(index))
+    if unknown:
+      raise DataError(f"Unknown label(s) {unknown[:10]}; the model knows {self.labels}")
+    return np.array([index[n] for n in names], np.int32)
+
+  def save(self, directory: str | Path) -> None:
+    directory = Path(directory)
+    spec = {k: v for k, v in dataclasses.asdict(self).items() if k != "tokenizer"}
+    (directory / _SPEC_FILE).write_text(json.dumps(spec, indent=1))
+    if self.tokenizer is not None:
+      self.tokenizer.save(str(directory / _TOKENIZER_FILE))
+
+  @classmethod
+  def load(cls, directory: str | Path) -> "Preprocessor":
+    directory = Path(directory)
+    if not (directory / _SPEC_FILE).exists():
+      raise DataError(f"{directory} has no {_SPEC_FILE}: is it a lyric_jax run directory?")
+    spec = json.loads((directory / _SPEC_FILE).read_text())
+    tokenizer_path = directory / _TOKENIZER_FILE
+    tokenizer = tokenize.load_tokenizer(tokenizer_path) if tokenizer_path.exists() else None
+    return cls(**spec, tokenizer=tokenizer)
+
+
+def _resolve_max_len(rule: str, counts: np.ndarray) -> int:
+  rule = str(rule)
+  if rule.isdigit() and int(rule) > 0:
+    return int(rule)
+  rules = {"mean": np.mean, "max": np.max, "p95": lambda c: np.percentile(c, 95)}
+  if rule not in rules:
+    raise DataError(f"max_len must be a positive integer or one of {sorted(rules)}, got {rule!r}")
+  return max(1, int(np.ceil(rules[rule](counts)))) if len(counts) else 1

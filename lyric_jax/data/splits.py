@@ -1,0 +1,34 @@
+"""Seeded train/val/test splits: stratified by label, grouped so no group straddles splits."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lyric_jax.data.errors import DataError
+
+SPLITS = ("train", "val", "test")
+
+
+def stratified_group_split(labels: np.ndarray, groups: np.ndarray,
+                           fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
+                           seed: int = 0) -> dict[str, np.ndarray]:
+  """Row indices per split.
+
+  Groups (e.g. one track listed under two genres) are assigned whole; each group is
+  stratified by the label of its first row, so class proportions match across splits.
+  """
+  fractions = np.asarray(fractions, float)
+  if fractions.shape != (3,) or (fractions < 0).any() or not np.isclose(fractions.sum(), 1.0):
+    raise DataError(f"split fractions must be three non-negative numbers summing to 1, got {fractions}")
+  labels, groups = np.asarray(labels), np.asarray(groups)
+  unique_groups, first_row, group_of_row = np.unique(groups, return_index=True, return_inverse=True)
+  group_labels = labels[first_row]
+  rng = np.random.default_rng(seed)
+  group_split = np.empty(len(unique_groups), np.int8)
+  for label in np.unique(group_labels):
+    members = rng.permutation(np.flatnonzero(group_labels == label))
+    cuts = np.round(np.cumsum(fractions)[:2] * len(members)).astype(int)
+    for split, part in enumerate(np.split(members, cuts)):
+      group_split[part] = split
+  row_split = group_split[group_of_row]
+  return {name: np.flatnonzero(row_split == i) for i, name in enumerate(SPLITS)}

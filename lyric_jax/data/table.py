@@ -1,0 +1,128 @@
+"""The canonical table every source returns, and the checked CSV reader they share."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lyric_jax.data.errors import DataError
+
+TEXT, LABEL, GROUP = "text", "label", "group"
+
+
+@dataclasses.dataclass
+class Table:
+  """Rows of (text, label, group, features) plus an account of every dropped row.
+
+  ``frame`` has a ``text`` column, a ``label`` column when labelled, a ``group``
+  column (rows sharing a group never straddle splits) and one float32 column per
+  name in ``feature_names``. ``drops`` maps a reason to the number of rows it
+  removed, so no row disappears without being reported.
+  """
+  frame: pd.DataFrame
+  feature_names: tuple[str, ...] = ()
+  drops: dict[str, int] = dataclasses.field(default_factory=dict)
+  source: str = ""
+
+  @property
+  def labeled(self) -> bool:
+    return LABEL in self.frame
+
+  def __len__(self) -> int:
+    return len(self.frame)
+
+  def drop_rows(self, mask: np.ndarray | pd.Series, reason: str) -> "Table":
+    """Removes rows where ``mask`` is true, counting them under ``reason``."""
+    mask = np.asarray(mask, bool)
+    count = int(mask.sum())
+    drops = dict(self.drops)
+    if count:
+      drops[reason] = drops.get(reason, 0) + count
+    return dataclasses.replace(self, frame=self.frame.loc[~mask].reset_index(drop=True), drops=drops)
+
+  def report(self) -> str:
+    lines = [f"{self.source}: {len(self)} rows kept"]
+    lines += [f"  dropped {n} rows: {reason}" for reason, n in self.drops.items()]
+    return "\n".join(lines)
+
+
+def read_csv_checked(path: str | Path, required: list[str], **kwargs) -> tuple[pd.DataFrame, int]:
+  """Reads a CSV (gzip or not), returning the frame and the number of malformed rows skipped.
+
+  Missing files, non-UTF-8 bytes and missing columns raise DataError naming the problem.
+  """
+  path = Path(path)
+  if not path.exists():
+    raise DataError(f"Data file not found: {path.resolve()}")
+  with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always", pd.errors.ParserWarning)
+    try:
+      frame = pd.read_csv(path, on_bad_lines="warn", **kwargs)
+    except UnicodeDecodeError as e:
+      raise DataError(f"{path} is not UTF-8 text ({e.reason} at byte {e.start}); re-encode it as UTF-8.") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, EOFError, OSError) as e:
+      raise DataError(f"Could not parse {path} as CSV: {e}") from None
+  malformed = sum(str(w.message).count("Skipping line") for w in caught)
+  missing = [c for c in required if c not in frame.columns]
+  if missing:
+    raise DataError(f"{path.name} lacks required column(s) {missing}; it has {list(frame.columns)}")
+  return frame, malformed
+
+
+def build_table(frame: pd.DataFrame, *, source: str, text: str | None, label: str | None,
+                features: list[str], group: list[str] | None = None, labeled: bool = True,
+                malformed: int = 0) -> Table:
+  """Maps a source's columns to the canonical ones and drops (counting) unusable rows.
+
+  Rows with empty text, a missing label or a NaN/non-numeric feature are dropped and
+  counted; ``labeled=False`` (prediction on unlabelled files) keeps no label column.
+  """
+  out = pd.DataFrame(index=frame.index)
+  if text is not None:
+    out[TEXT] = frame[text].astype("string").fillna("").astype(str)
+  if labeled and label is not None:
+    out[LABEL] = frame[label].astype("string").str.strip()
+  for name in features:
+    out[name] = pd.to_numeric(frame[name].map(_bool_to_number), errors="coerce").astype(np.float32)
+  if group:
+    out[GROUP] = frame[group].astype(str).agg("|".join, axis=1)
+  else:
+    out[GROUP] = np.arange(len(frame)).astype(str)
+  table = Table(out.reset_index(drop=True), tuple(features), {}, source)
+  if malformed:
+    table.drops["malformed CSV row"] = malformed
+  if text is not None:
+    table = table.drop_rows(table.frame[TEXT].str.strip() == "", "empty text")
+  if LABEL in table.frame:
+    table = table.drop_rows(table.frame[LABEL].isna() | (table.frame[LABEL] == ""), "missing label")
+  if features:
+    table = table.drop_rows(~np.isfinite(table.frame[list(features)].to_numpy()).all(axis=1),
+                            "NaN or non-numeric feature")
+  return table
+
+
+def _bool_to_number(value):
+  """CSV booleans ('True', 'FALSE') become 1/0 so they can be features."""
+  if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+    return float(value.strip().lower() == "true")
+  return value
+
+
+def select_labels(table: Table, wanted: list[str] | None) -> Table:
+  """Keeps only rows whose label is in ``wanted`` (case-insensitive); unknown names raise.
+
+  Rows of other labels are counted under 'label not selected' rather than lost silently.
+  """
+  if not wanted:
+    return table
+  present = sorted(table.frame[LABEL].unique())
+  by_lower = {p.lower(): p for p in present}
+  unknown = [w for w in wanted if w.lower() not in by_lower]
+  if unknown:
+    raise DataError(f"Unknown label(s) {unknown} for {table.source}; available: {present}")
+  keep = {by_lower[w.lower()] for w in wanted}
+  return table.drop_rows(~table.frame[LABEL].isin(keep), "label not selected")

@@ -1,0 +1,73 @@
+"""Tokenizers from HF ``tokenizers``: load a WordPiece file, or train on the training split.
+
+Every tokenizer here reserves id 0 for padding ([PAD]) so encoded batches can be
+masked with ``tokens != 0`` and lengths alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+
+from lyric_jax.data.errors import DataError
+
+PAD, UNK = "[PAD]", "[UNK]"
+
+
+def load_tokenizer(path: str | Path) -> Tokenizer:
+  path = Path(path)
+  if not path.exists():
+    raise DataError(f"Tokenizer file not found: {path}")
+  tokenizer = Tokenizer.from_file(str(path))
+  _check_pad(tokenizer, path)
+  return tokenizer
+
+
+def train_tokenizer(texts: Iterable[str], kind: str = "wordlevel", *, min_frequency: int = 2,
+                    vocab_size: int = 30000, lowercase: bool = True) -> Tokenizer:
+  """Trains a WordLevel (whole words, rare ones → [UNK]) or WordPiece vocabulary.
+
+  Call it on training texts only: a vocabulary that saw validation or test text leaks.
+  """
+  if kind == "wordlevel":
+    tokenizer = Tokenizer(models.WordLevel(unk_token=UNK))
+    trainer = trainers.WordLevelTrainer(vocab_size=vocab_size, min_frequency=min_frequency,
+                                        special_tokens=[PAD, UNK], show_progress=False)
+  elif kind == "wordpiece":
+    tokenizer = Tokenizer(models.WordPiece(unk_token=UNK))
+    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, min_frequency=min_frequency,
+                                        special_tokens=[PAD, UNK], show_progress=False)
+  else:
+    raise ValueError(f"Unknown tokenizer kind {kind!r}; use wordlevel or wordpiece")
+  tokenizer.normalizer = normalizers.BertNormalizer(lowercase=lowercase, clean_text=True,
+                                                    handle_chinese_chars=True, strip_accents=None)
+  tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+  tokenizer.train_from_iterator(list(texts), trainer=trainer)
+  _check_pad(tokenizer, "trained tokenizer")
+  return tokenizer
+
+
+def _check_pad(tokenizer: Tokenizer, where) -> None:
+  if tokenizer.token_to_id(PAD) != 0:
+    raise DataError(f"{where}: expected {PAD} to have id 0 (masking relies on it), "
+                    f"got {tokenizer.token_to_id(PAD)}")
+
+
+def encode_flat(tokenizer: Tokenizer, texts: list[str], max_len: int) -> tuple[np.ndarray, np.ndarray]:
+  """Token ids int32 [N, max_len] (post-padded with 0, truncated) and true lengths int32 [N]."""
+  encodings = tokenizer.encode_batch(list(texts), add_special_tokens=False)
+  tokens = np.zeros((len(encodings), max_len), np.int32)
+  lengths = np.zeros(len(encodings), np.int32)
+  for i, encoding in enumerate(encodings):
+    ids = encoding.ids[:max_len]
+    tokens[i, :len(ids)] = ids
+    lengths[i] = len(ids)
+  return tokens, lengths
+
+
+def token_counts(tokenizer: Tokenizer, texts: list[str]) -> np.ndarray:
+  """Untruncated token count per text (for choosing max_len from the training split)."""
+  return np.array([len(e.ids) for e in tokenizer.encode_batch(list(texts), add_special_tokens=False)])

@@ -1,0 +1,171 @@
+"""One run of one experiment: data → splits → preprocessing → population training → report.
+
+A ``RunSpec`` is everything that defines a run; it is written to the run
+directory's ``config.json`` and is all ``lyric_jax.predict`` needs to rebuild the
+data reader, the preprocessing and the model. Re-running the same command on the
+same run directory resumes from the last checkpoint; a different spec is refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lyric_jax.data import sources
+from lyric_jax.data.encode import Preprocessor, TextSpec
+from lyric_jax.data.errors import DataError
+from lyric_jax.data.splits import SPLITS, stratified_group_split
+from lyric_jax.data.table import LABEL, Table, select_labels
+from lyric_jax.models import registry
+from lyric_jax.train.loop import FitConfig, FitResult, fit
+from lyric_jax.train.objectives import Classification
+
+CONFIG_FILE, RESULTS_FILE = "config.json", "results.json"
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSpec:
+  experiment: str
+  dataset: str
+  model: str
+  model_kwargs: dict = dataclasses.field(default_factory=dict)
+  dataset_options: dict = dataclasses.field(default_factory=dict)
+  labels: tuple[str, ...] = ()          # keep only these labels (e.g. the study's 4 genres); () = all
+  text: TextSpec | None = TextSpec()    # None for feature-only models
+  fit: FitConfig = FitConfig()
+  split_fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
+  split_seed: int = 0
+
+  def to_json(self) -> dict:
+    return json.loads(json.dumps(dataclasses.asdict(self)))
+
+  @classmethod
+  def from_json(cls, d: dict) -> "RunSpec":
+    d = dict(d)
+    d["text"] = TextSpec(**d["text"]) if d.get("text") else None
+    d["fit"] = FitConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in d["fit"].items()})
+    d["labels"] = tuple(d.get("labels", ()))
+    d["split_fractions"] = tuple(d["split_fractions"])
+    return cls(**d)
+
+
+def load_spec(run_dir: str | Path) -> RunSpec:
+  path = Path(run_dir) / CONFIG_FILE
+  if not path.exists():
+    raise DataError(f"{run_dir} has no {CONFIG_FILE}: not a lyric_jax run directory")
+  return RunSpec.from_json(json.loads(path.read_text()))
+
+
+def prepare_run_dir(spec: RunSpec, run_dir: Path, overwrite: bool = False) -> None:
+  """Creates the run dir, or checks that an existing one was made by the same spec.
+
+  Fields that only affect how long or how verbosely a run goes (epochs, progress)
+  may change between a run and its resumption.
+  """
+  config = run_dir / CONFIG_FILE
+  if overwrite and run_dir.exists():
+    shutil.rmtree(run_dir)
+  if config.exists():
+    old, new = json.loads(config.read_text()), spec.to_json()
+    for d in (old, new):
+      d["fit"] = {k: v for k, v in d["fit"].items() if k not in ("epochs", "progress")}
+    diffs = _diff(old, new)
+    if diffs:
+      raise DataError(f"{run_dir} holds a run with a different config ({'; '.join(diffs[:5])}). "
+                      "Use another --run_name/--workdir, or --overwrite to start over.")
+  try:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    probe = run_dir / ".write_probe"
+    probe.write_text("ok")
+    probe.unlink()
+  except OSError as e:
+    raise DataError(f"Run directory {run_dir} is not writable ({e}); choose another --workdir.") from None
+  config.write_text(json.dumps(spec.to_json(), indent=1))
+
+
+def load_table(spec: RunSpec, data_dir: str | None) -> Table:
+  table = sources.get(spec.dataset).load(data_dir, **spec.dataset_options)
+  return select_labels(table, list(spec.labels))
+
+
+def split_table(table: Table, spec: RunSpec) -> dict[str, Table]:
+  idx = stratified_group_split(table.frame[LABEL].to_numpy(), table.frame["group"].to_numpy(),
+                               spec.split_fractions, spec.split_seed)
+  if len(idx["train"]) == 0 or len(idx["val"]) == 0:
+    raise DataError(f"{table.source}: only {len(table)} usable rows, too few for train/val splits")
+  return {name: dataclasses.replace(table, frame=table.frame.iloc[i].reset_index(drop=True))
+          for name, i in idx.items() if len(i)}
+
+
+def build_model(spec: RunSpec, preprocessor: Preprocessor):
+  kwargs = dict(spec.model_kwargs, num_classes=preprocessor.num_classes)
+  if spec.text is not None:
+    kwargs["vocab_size"] = preprocessor.vocab_size
+  return registry.build(spec.model, **kwargs)
+
+
+def objective_for(spec: RunSpec, preprocessor: Preprocessor):
+  return Classification(preprocessor.num_classes)
+
+
+def run(spec: RunSpec, run_dir: str | Path, data_dir: str | None = None,
+        overwrite: bool = False) -> dict:
+  """Trains (or resumes) the run and returns the results written to results.json."""
+  run_dir = Path(run_dir)
+  table = load_table(spec, data_dir)
+  print(table.report())
+  prepare_run_dir(spec, run_dir, overwrite)
+  parts = split_table(table, spec)
+  if (run_dir / "preprocessor.json").exists():      # resuming: reuse the fitted vocabulary
+    preprocessor = Preprocessor.load(run_dir)
+  else:
+    labels = sorted(table.frame[LABEL].unique())
+    preprocessor = Preprocessor.fit(parts["train"], labels, spec.text)
+    preprocessor.save(run_dir)
+  data = {name: preprocessor.encode(part) for name, part in parts.items()}
+  model = build_model(spec, preprocessor)
+  result = fit(model, objective_for(spec, preprocessor), data, spec.fit, run_dir)
+  results = summarize_run(spec, table, parts, preprocessor, result)
+  (run_dir / RESULTS_FILE).write_text(json.dumps(results, indent=1))
+  return results
+
+
+def summarize_run(spec: RunSpec, table: Table, parts: dict[str, Table], preprocessor: Preprocessor,
+                  result: FitResult) -> dict[str, Any]:
+  train_labels = parts["train"].frame[LABEL]
+  majority = train_labels.value_counts().idxmax()
+  eval_split = "test" if result.test is not None else "val"
+  summaries = result.test if result.test is not None else result.val
+  return {
+      "spec": spec.to_json(),
+      "data": {"source": table.source, "rows": len(table), "drops": table.drops,
+               "split_sizes": {k: len(v) for k, v in parts.items()},
+               "labels": preprocessor.labels, "vocab_size": preprocessor.vocab_size,
+               "max_len": preprocessor.max_len},
+      "eval_split": eval_split,
+      "majority_label": majority,
+      "majority_rate": float((parts[eval_split].frame[LABEL] == majority).mean()),
+      "replicas": spec.fit.replicas,
+      "best_epoch": result.best_epoch.tolist(),
+      "val": result.val,
+      "test": result.test,
+      "train_examples_per_second": result.train_examples_per_second,
+      "history": result.history,
+  }
+
+
+def _diff(old: Any, new: Any, path: str = "") -> list[str]:
+  if isinstance(old, dict) and isinstance(new, dict):
+    return [d for k in sorted(set(old) | set(new))
+            for d in _diff(old.get(k), new.get(k), f"{path}.{k}" if path else k)]
+  return [] if old == new else [f"{path}: {old!r} → {new!r}"]
+
+
+def mean_std(values) -> tuple[float, float]:
+  values = np.asarray(values, float)
+  return float(values.mean()), float(values.std())

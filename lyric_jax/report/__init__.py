@@ -1,0 +1,1 @@
+"""Results tables (markdown) and plots (PNG) written into a run directory."""

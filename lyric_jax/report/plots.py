@@ -1,0 +1,52 @@
+"""PNG plots: learning curves (mean ± std band over replicas) and a confusion matrix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")   # headless: plots are files, never windows
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def learning_curves(history: list[dict], path: str | Path, metrics=("loss", "accuracy")) -> None:
+  fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5), squeeze=False)
+  epochs = [r["epoch"] for r in history]
+  for ax, metric in zip(axes[0], metrics):
+    for split, color in (("train", "tab:blue"), ("val", "tab:orange")):
+      values = np.array([[s[metric] for s in r[split]] for r in history])
+      mean, std = values.mean(1), values.std(1)
+      ax.plot(epochs, mean, color=color, label=split)
+      ax.fill_between(epochs, mean - std, mean + std, color=color, alpha=0.2)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric)
+    ax.legend()
+  fig.tight_layout()
+  fig.savefig(path, dpi=120)
+  plt.close(fig)
+
+
+def confusion_matrix(confusion: np.ndarray, labels: list[str], path: str | Path,
+                     title: str = "") -> None:
+  """Row-normalised confusion (true × predicted); counts annotated when the matrix is small."""
+  confusion = np.asarray(confusion, float)
+  rates = confusion / np.maximum(confusion.sum(1, keepdims=True), 1)
+  size = max(4, 0.35 * len(labels) + 2)
+  fig, ax = plt.subplots(figsize=(size, size))
+  im = ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
+  ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=8)
+  ax.set_yticks(range(len(labels)), labels, fontsize=8)
+  ax.set_xlabel("predicted")
+  ax.set_ylabel("true")
+  if len(labels) <= 20:
+    for i in range(len(labels)):
+      for j in range(len(labels)):
+        ax.text(j, i, f"{confusion[i, j]:.0f}", ha="center", va="center", fontsize=7,
+                color="white" if rates[i, j] > 0.5 else "black")
+  ax.set_title(title)
+  fig.colorbar(im, ax=ax, fraction=0.046)
+  fig.tight_layout()
+  fig.savefig(path, dpi=120)
+  plt.close(fig)

@@ -1,0 +1,14 @@
+"""The studies' published numbers, reported beside ours (see docs STUDIES.md)."""
+
+# experiment → model → (what the study measured, value)
+PUBLISHED = {
+    "lyrics_meta": {
+        "text": ("S1 text net, val accuracy, 4 genres", 0.567),
+        "meta": ("S1 metadata MLP, val accuracy, 4 genres", 0.653),
+        "combined": ("S1 combined net, val accuracy, 4 genres", 0.626),
+    },
+}
+
+
+def published(experiment: str, model: str) -> tuple[str, float] | None:
+  return PUBLISHED.get(experiment, {}).get(model)

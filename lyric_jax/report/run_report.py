@@ -1,0 +1,24 @@
+"""Everything a finished run writes for people: RESULTS.md and its PNGs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from lyric_jax.report import plots
+from lyric_jax.report.tables import results_markdown
+
+
+def write_run_report(results: dict, run_dir: str | Path) -> str:
+  """Writes RESULTS.md, learning_curves.png and confusion.png; returns the markdown."""
+  run_dir = Path(run_dir)
+  markdown = results_markdown(results)
+  (run_dir / "RESULTS.md").write_text(markdown)
+  if results["history"]:
+    plots.learning_curves(results["history"], run_dir / "learning_curves.png")
+  summaries = results["test"] if results["test"] is not None else results["val"]
+  confusion = np.sum([s["confusion"] for s in summaries], axis=0)
+  plots.confusion_matrix(confusion, results["data"]["labels"], run_dir / "confusion.png",
+                         f"{results['eval_split']} split, summed over {len(summaries)} replicas")
+  return markdown

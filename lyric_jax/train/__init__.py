@@ -1,0 +1,1 @@
+"""Training engine: population state, jitted steps, epoch loop, Orbax checkpoints."""

@@ -1,0 +1,177 @@
+"""The epoch loop: train a population, validate every epoch, keep each replica's best.
+
+``fit`` is the one training entry point for every model and study. Replicas are
+(seed, learning-rate) pairs trained in one vmapped step on the same batches; each
+replica keeps its own best-by-validation parameters and early-stopping counter.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from pathlib import Path
+from typing import Any, Mapping
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from tqdm import tqdm
+
+from lyric_jax.data.batches import epoch_order, iterate_batches, num_batches, num_rows
+from lyric_jax.train import steps
+from lyric_jax.train.checkpoint import LoopCheckpointer
+from lyric_jax.train.state import TrainState, init_population, make_optimizer
+
+
+class TrainingError(RuntimeError):
+  """Training cannot go on (e.g. a non-finite loss); the last good checkpoint is kept."""
+
+
+@dataclasses.dataclass(frozen=True)
+class FitConfig:
+  epochs: int = 10
+  batch_size: int = 32
+  eval_batch_size: int = 256
+  seeds: tuple[int, ...] = (0,)
+  learning_rates: tuple[float, ...] = (1e-3,)
+  optimizer: str = "adam"
+  clip_norm: float = 0.0
+  patience: int = 0          # epochs without validation improvement before a replica stops; 0 = never
+  data_seed: int = 0         # batch order: shared by all replicas, so a population equals separate runs
+  progress: bool = True
+
+  @property
+  def replicas(self) -> list[dict]:
+    return [{"seed": s, "lr": lr} for s in self.seeds for lr in self.learning_rates]
+
+
+@dataclasses.dataclass
+class FitResult:
+  state: TrainState
+  best: dict                       # {'params', 'model_state'} with a leading replica axis
+  best_epoch: np.ndarray           # [P], 1-based epoch of each replica's best validation score
+  history: list[dict]              # one record per epoch (lists over replicas)
+  test: list[dict] | None          # per-replica summaries of the best parameters on the test split
+  val: list[dict]                  # per-replica summaries of the best parameters on validation
+  train_examples_per_second: float
+
+
+def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: FitConfig,
+        run_dir: str | Path, tx=None) -> FitResult:
+  """Trains on data['train'], selects on data['val'], reports data['test'] (if present)."""
+  run_dir = Path(run_dir)
+  tx = tx or make_optimizer(cfg.optimizer, cfg.clip_norm)
+  sample = next(iterate_batches(data["train"], cfg.batch_size))
+  state = init_population(model, tx, sample, cfg.seeds, cfg.learning_rates)
+  population = len(cfg.replicas)
+  loop = {
+      "state": state,
+      # A copy: the train step donates (frees) the state's buffers.
+      "best": jax.tree.map(jnp.copy, {"params": state.params, "model_state": state.model_state}),
+      "best_score": np.full(population, -np.inf, np.float32),
+      "best_epoch": np.zeros(population, np.int32),
+      "bad_epochs": np.zeros(population, np.int32),
+  }
+  checkpointer = LoopCheckpointer(run_dir / "checkpoints")
+  restored = checkpointer.restore_latest(loop)
+  start_epoch = 0
+  if restored is not None:
+    start_epoch, loop = restored
+  history = _read_history(run_dir / "metrics.jsonl", upto_epoch=start_epoch)
+
+  train_step = steps.make_train_step(objective)
+  evaluator = Evaluator(objective, model.apply, data, cfg.eval_batch_size, sample)
+  throughput = []
+  for epoch in range(start_epoch, cfg.epochs):
+    if cfg.patience and (loop["bad_epochs"] >= cfg.patience).all():
+      break
+    state = loop["state"]
+    stats = steps.zero_stats(objective, model.apply, state.params, state.model_state, sample)
+    order = epoch_order(num_rows(data["train"]), cfg.data_seed, epoch)
+    start = time.perf_counter()
+    for batch in tqdm(iterate_batches(data["train"], cfg.batch_size, order=order),
+                      total=num_batches(len(order), cfg.batch_size), desc=f"epoch {epoch + 1}/{cfg.epochs}",
+                      disable=not cfg.progress, leave=False):
+      state, stats = train_step(state, stats, batch)
+    stats = jax.device_get(stats)
+    seconds = time.perf_counter() - start
+    throughput.append(len(order) / seconds)
+    train_summary = [objective.summarize(_replica(stats, i)) for i in range(population)]
+    bad = [i for i, s in enumerate(train_summary) if not np.isfinite(s["loss"])]
+    if bad:
+      raise TrainingError(
+          f"Non-finite training loss in epoch {epoch + 1} (steps {int(np.max(state.step)) - len(order) // cfg.batch_size}"
+          f"–{int(np.max(state.step))}) for replica(s) "
+          + ", ".join(f"#{i} {cfg.replicas[i]}" for i in bad)
+          + f". The last good checkpoint (epoch {epoch}) is kept in {checkpointer.directory}; "
+            "lower the learning rate or set --clip_norm.")
+    val_summary = evaluator.summaries("val", state.params, state.model_state)
+    score = np.array([s[objective.select_metric] for s in val_summary], np.float32)
+    improved = score > loop["best_score"]
+    loop = {
+        "state": state,
+        "best": _select(improved, {"params": state.params, "model_state": state.model_state}, loop["best"]),
+        "best_score": np.where(improved, score, loop["best_score"]),
+        "best_epoch": np.where(improved, epoch + 1, loop["best_epoch"]).astype(np.int32),
+        "bad_epochs": np.where(improved, 0, loop["bad_epochs"] + 1).astype(np.int32),
+    }
+    record = {"epoch": epoch + 1, "seconds": seconds, "train_examples_per_second": throughput[-1],
+              "replicas": cfg.replicas, "train": train_summary, "val": val_summary}
+    history.append(record)
+    with open(run_dir / "metrics.jsonl", "a") as f:
+      f.write(json.dumps(record) + "\n")
+    checkpointer.save(epoch + 1, loop)
+    if cfg.progress:
+      print(f"epoch {epoch + 1}: train {objective.select_metric} "
+            f"{_fmt([s[objective.select_metric] for s in train_summary])}, val {_fmt(score)}")
+  checkpointer.close()
+
+  best = loop["best"]
+  return FitResult(
+      state=loop["state"], best=best, best_epoch=np.asarray(loop["best_epoch"]), history=history,
+      val=evaluator.summaries("val", best["params"], best["model_state"]),
+      test=evaluator.summaries("test", best["params"], best["model_state"]) if "test" in data else None,
+      train_examples_per_second=float(np.mean(throughput)) if throughput else float("nan"))
+
+
+class Evaluator:
+  """Evaluates a population on a named split with one compiled step."""
+
+  def __init__(self, objective, apply_fn, data, batch_size: int, sample_batch):
+    self.objective, self.apply_fn, self.data, self.batch_size = objective, apply_fn, data, batch_size
+    self.sample = sample_batch   # stats are sums, so their shapes do not depend on batch size
+    self.step = steps.make_eval_step(objective, apply_fn)
+
+  def summaries(self, split: str, params, model_state) -> list[dict]:
+    stats = steps.zero_stats(self.objective, self.apply_fn, params, model_state, self.sample)
+    for batch in iterate_batches(self.data[split], self.batch_size):
+      stats = self.step(params, model_state, stats, batch)
+    stats = jax.device_get(stats)
+    population = jax.tree.leaves(params)[0].shape[0]
+    return [self.objective.summarize(_replica(stats, i)) for i in range(population)]
+
+
+def _select(mask: np.ndarray, new: Any, old: Any) -> Any:
+  """Per replica: leaves of ``new`` where mask is true, else of ``old``."""
+  mask = jnp.asarray(mask)
+  return jax.tree.map(lambda n, o: jnp.where(mask.reshape((-1,) + (1,) * (n.ndim - 1)), n, o), new, old)
+
+
+def _replica(tree: Any, i: int) -> Any:
+  return jax.tree.map(lambda x: x[i], tree)
+
+
+def _read_history(path: Path, upto_epoch: int) -> list[dict]:
+  """Epoch records already written, truncated to the checkpoint being resumed from."""
+  if not path.exists():
+    return []
+  records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+  records = [r for r in records if r["epoch"] <= upto_epoch]
+  path.write_text("".join(json.dumps(r) + "\n" for r in records))
+  return records
+
+
+def _fmt(values) -> str:
+  values = np.asarray(values, float)
+  return f"{values.mean():.4f} ± {values.std():.4f}" if len(values) > 1 else f"{values[0]:.4f}"

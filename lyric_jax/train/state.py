@@ -1,0 +1,74 @@
+"""Train state for a population of replicas (leading axis = replica).
+
+A replica is one (seed, learning rate) pair. Initialising with ``jax.vmap`` gives
+every leaf a leading replica axis, so one compiled step trains them all.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import optax
+from flax import struct
+from flax.training import train_state
+
+
+class TrainState(train_state.TrainState):
+  """Flax's TrainState plus non-parameter collections (e.g. batch_stats) and an RNG key."""
+  model_state: Any = struct.field(default_factory=dict)
+  rng: jax.Array = None
+
+
+def make_optimizer(name: str = "adam", clip_norm: float = 0.0,
+                   trainable_mask: Callable[[Any], Any] | None = None) -> optax.GradientTransformation:
+  """An optimiser whose learning rate is a per-replica hyperparameter (``inject_hyperparams``).
+
+  ``trainable_mask(params)`` → pytree of bools freezes the False leaves (e.g. GloVe embeddings).
+  """
+  optimizers = {"adam": optax.adam, "adamw": optax.adamw, "sgd": optax.sgd, "rmsprop": optax.rmsprop}
+  if name not in optimizers:
+    raise ValueError(f"Unknown optimizer {name!r}; available: {sorted(optimizers)}")
+
+  def chain(learning_rate):
+    parts = [optax.clip_by_global_norm(clip_norm)] if clip_norm > 0 else []
+    return optax.chain(*parts, optimizers[name](learning_rate))
+
+  tx = optax.inject_hyperparams(chain)(learning_rate=1e-3)
+  if trainable_mask is not None:
+    tx = optax.multi_transform({True: tx, False: optax.set_to_zero()}, trainable_mask)
+  return tx
+
+
+def init_population(model: nn.Module, tx: optax.GradientTransformation, sample_batch: dict,
+                    seeds: Sequence[int], learning_rates: Sequence[float]) -> TrainState:
+  """One replica per (seed, lr) pair, stacked on a leading axis; seed-major order."""
+  pairs = [(s, lr) for s in seeds for lr in learning_rates]
+  keys = jnp.stack([jax.random.PRNGKey(s) for s, _ in pairs])
+  lrs = jnp.asarray([lr for _, lr in pairs], jnp.float32)
+  sample = jax.tree.map(lambda x: jnp.asarray(x[:1]), sample_batch)
+
+  def init_one(key, lr):
+    init_key, dropout_key, train_key = jax.random.split(key, 3)
+    variables = model.init({"params": init_key, "dropout": dropout_key}, sample, train=False)
+    params = variables.pop("params")
+    state = TrainState.create(apply_fn=model.apply, params=params, tx=tx,
+                              model_state=dict(variables), rng=train_key)
+    return state.replace(opt_state=set_learning_rate(state.opt_state, lr))
+
+  return jax.jit(jax.vmap(init_one))(keys, lrs)
+
+
+def set_learning_rate(opt_state, lr):
+  """Writes ``lr`` into every inject_hyperparams state inside ``opt_state``."""
+  def visit(node):
+    if isinstance(node, optax.InjectHyperparamsState):
+      return node._replace(hyperparams={**node.hyperparams, "learning_rate": lr})
+    return node
+  return jax.tree.map(visit, opt_state, is_leaf=lambda n: isinstance(n, optax.InjectHyperparamsState))
+
+
+def population_size(state: TrainState) -> int:
+  return int(jax.tree.leaves(state.params)[0].shape[0])
