@@ -11,14 +11,15 @@ import pandas as pd
 
 from lyric_jax.data.errors import DataError
 
-TEXT, LABEL, GROUP = "text", "label", "group"
+TEXT, LABEL, GROUP, ROW = "text", "label", "group", "row"
 
 
 @dataclasses.dataclass
 class Table:
   """Rows of (text, label, group, features) plus an account of every dropped row.
 
-  ``frame`` has a ``text`` column, a ``label`` column when labelled, a ``group``
+  ``frame`` has a ``row`` column (position in the source file), a ``text`` column,
+  a ``label`` column when labelled, a ``group``
   column (rows sharing a group never straddle splits) and one float32 column per
   name in ``feature_names``. ``drops`` maps a reason to the number of rows it
   removed, so no row disappears without being reported.
@@ -81,7 +82,7 @@ def build_table(frame: pd.DataFrame, *, source: str, text: str | None, label: st
   Rows with empty text, a missing label or a NaN/non-numeric feature are dropped and
   counted; ``labeled=False`` (prediction on unlabelled files) keeps no label column.
   """
-  out = pd.DataFrame(index=frame.index)
+  out = pd.DataFrame({ROW: np.arange(len(frame))}, index=frame.index)   # 0-based data row in the file
   if text is not None:
     out[TEXT] = frame[text].astype("string").fillna("").astype(str)
   if labeled and label is not None:

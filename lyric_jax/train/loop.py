@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from lyric_jax.data.batches import epoch_order, iterate_batches, num_batches, num_rows
 from lyric_jax.train import steps
-from lyric_jax.train.checkpoint import LoopCheckpointer
+from lyric_jax.train.checkpoint import CheckpointError, LoopCheckpointer
 from lyric_jax.train.state import TrainState, init_population, make_optimizer
 
 
@@ -61,18 +61,9 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
         run_dir: str | Path, tx=None) -> FitResult:
   """Trains on data['train'], selects on data['val'], reports data['test'] (if present)."""
   run_dir = Path(run_dir)
-  tx = tx or make_optimizer(cfg.optimizer, cfg.clip_norm)
   sample = next(iterate_batches(data["train"], cfg.batch_size))
-  state = init_population(model, tx, sample, cfg.seeds, cfg.learning_rates)
+  loop = initial_loop_state(model, sample, cfg, tx)
   population = len(cfg.replicas)
-  loop = {
-      "state": state,
-      # A copy: the train step donates (frees) the state's buffers.
-      "best": jax.tree.map(jnp.copy, {"params": state.params, "model_state": state.model_state}),
-      "best_score": np.full(population, -np.inf, np.float32),
-      "best_epoch": np.zeros(population, np.int32),
-      "bad_epochs": np.zeros(population, np.int32),
-  }
   checkpointer = LoopCheckpointer(run_dir / "checkpoints")
   restored = checkpointer.restore_latest(loop)
   start_epoch = 0
@@ -133,6 +124,31 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
       val=evaluator.summaries("val", best["params"], best["model_state"]),
       test=evaluator.summaries("test", best["params"], best["model_state"]) if "test" in data else None,
       train_examples_per_second=float(np.mean(throughput)) if throughput else float("nan"))
+
+
+def initial_loop_state(model, sample_batch: dict, cfg: FitConfig, tx=None) -> dict:
+  """Everything the loop checkpoints, freshly initialised (also the template to restore into)."""
+  tx = tx or make_optimizer(cfg.optimizer, cfg.clip_norm)
+  state = init_population(model, tx, sample_batch, cfg.seeds, cfg.learning_rates)
+  population = len(cfg.replicas)
+  return {
+      "state": state,
+      # A copy: the train step donates (frees) the state's buffers.
+      "best": jax.tree.map(jnp.copy, {"params": state.params, "model_state": state.model_state}),
+      "best_score": np.full(population, -np.inf, np.float32),
+      "best_epoch": np.zeros(population, np.int32),
+      "bad_epochs": np.zeros(population, np.int32),
+  }
+
+
+def restore_best(model, sample_batch: dict, cfg: FitConfig, run_dir: str | Path) -> dict:
+  """The loop state of a run's latest checkpoint (for prediction); errors if there is none."""
+  checkpointer = LoopCheckpointer(Path(run_dir) / "checkpoints")
+  restored = checkpointer.restore_latest(initial_loop_state(model, sample_batch, cfg))
+  checkpointer.close()
+  if restored is None:
+    raise CheckpointError(f"{run_dir} has no checkpoint yet: train it first")
+  return restored[1]
 
 
 class Evaluator:
