@@ -68,12 +68,13 @@ def fit_config() -> FitConfig:
       progress=FLAGS.progress)
 
 
-def base_spec(experiment: str, model: str, model_kwargs: dict, text: bool = True) -> RunSpec:
+def base_spec(experiment: str, model: str, model_kwargs: dict, text: bool = True,
+              features: bool = True) -> RunSpec:
   options = ({"num_examples": FLAGS.num_examples, "num_classes": FLAGS.num_classes, "seed": FLAGS.split_seed}
              if FLAGS.dataset == "synthetic" else {})
   return RunSpec(experiment=experiment, dataset=FLAGS.dataset, model=model, model_kwargs=model_kwargs,
                  dataset_options=options, labels=tuple(FLAGS.labels),
-                 text=text_spec() if text else None, fit=fit_config(),
+                 text=text_spec() if text else None, features=features, fit=fit_config(),
                  split_fractions=tuple(float(x) for x in FLAGS.split), split_seed=FLAGS.split_seed)
 
 

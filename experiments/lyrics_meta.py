@@ -27,7 +27,8 @@ def make_spec():
       "combined": {"embed": FLAGS.embed, "feature_hidden": meta_hidden,
                    "head_hidden": tuple(int(x) for x in FLAGS.head_hidden)},
   }[FLAGS.model]
-  return common.base_spec("lyrics_meta", FLAGS.model, kwargs, text=FLAGS.model != "meta")
+  return common.base_spec("lyrics_meta", FLAGS.model, kwargs, text=FLAGS.model != "meta",
+                          features=FLAGS.model != "text")
 
 
 if __name__ == "__main__":

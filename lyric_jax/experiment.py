@@ -37,6 +37,7 @@ class RunSpec:
   dataset_options: dict = dataclasses.field(default_factory=dict)
   labels: tuple[str, ...] = ()          # keep only these labels (e.g. the study's 4 genres); () = all
   text: TextSpec | None = TextSpec()    # None for feature-only models
+  features: bool = True                 # False for text-only models: features are not encoded
   fit: FitConfig = FitConfig()
   split_fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
   split_seed: int = 0
@@ -90,6 +91,8 @@ def prepare_run_dir(spec: RunSpec, run_dir: Path, overwrite: bool = False) -> No
 
 def load_table(spec: RunSpec, data_dir: str | None) -> Table:
   table = sources.get(spec.dataset).load(data_dir, **spec.dataset_options)
+  if not spec.features:
+    table = dataclasses.replace(table, feature_names=())
   return select_labels(table, list(spec.labels))
 
 

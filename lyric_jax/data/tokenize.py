@@ -22,6 +22,9 @@ def load_tokenizer(path: str | Path) -> Tokenizer:
   if not path.exists():
     raise DataError(f"Tokenizer file not found: {path}")
   tokenizer = Tokenizer.from_file(str(path))
+  # Published tokenizer files may carry their own padding/truncation; ours is explicit.
+  tokenizer.no_padding()
+  tokenizer.no_truncation()
   _check_pad(tokenizer, path)
   return tokenizer
 

@@ -63,11 +63,15 @@ def init_population(model: nn.Module, tx: optax.GradientTransformation, sample_b
 
 def set_learning_rate(opt_state, lr):
   """Writes ``lr`` into every inject_hyperparams state inside ``opt_state``."""
+  # Duck-typed: optax has renamed this state class across versions.
+  def is_injected(node):
+    return hasattr(node, "hyperparams") and hasattr(node, "_replace")
+
   def visit(node):
-    if isinstance(node, optax.InjectHyperparamsState):
+    if is_injected(node):
       return node._replace(hyperparams={**node.hyperparams, "learning_rate": lr})
     return node
-  return jax.tree.map(visit, opt_state, is_leaf=lambda n: isinstance(n, optax.InjectHyperparamsState))
+  return jax.tree.map(visit, opt_state, is_leaf=is_injected)
 
 
 def population_size(state: TrainState) -> int:

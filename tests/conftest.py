@@ -1,0 +1,18 @@
+"""Shared fixtures: tiny synthetic data, and the real data dir when this machine has it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REAL_DATA = Path(os.environ.get("LYRIC_JAX_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
+
+
+@pytest.fixture
+def real_data_dir() -> Path:
+  """The seed data sets (../shared/data or $LYRIC_JAX_DATA); skips cleanly when absent."""
+  if not (REAL_DATA / "SOURCES.md").exists() and not any(REAL_DATA.glob("*.csv*")):
+    pytest.skip(f"real data not present at {REAL_DATA}")
+  return REAL_DATA
