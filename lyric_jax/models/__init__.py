@@ -1,0 +1,1 @@
+"""Flax linen modules: recurrent encoders, attention pooling and classifiers."""
