@@ -97,11 +97,13 @@ def read_spotify13(path: str | Path, labeled: bool = True) -> Table:
   malformed = sum(m for _, m in parts)
   lyrics = frame["lyrics"].astype("string")
   frame["lyrics"] = lyrics.str.replace(_MUSIXMATCH_TRAILER, "", regex=True)
-  not_found = lyrics.str.strip().str.lower().eq("lyrics not found").fillna(False)
-  frame.loc[not_found, "lyrics"] = ""
-  return build_table(frame, source="spotify13", text="lyrics", label="song_genre",
-                     features=SPOTIFY13_FEATURES, group=["song_id"], labeled=labeled,
-                     malformed=malformed)
+  not_found = lyrics.str.strip().str.lower().eq("lyrics not found").fillna(False).to_numpy()
+  table = build_table(frame.loc[~not_found], source="spotify13", text="lyrics", label="song_genre",
+                      features=SPOTIFY13_FEATURES, group=["song_id"], labeled=labeled,
+                      malformed=malformed)
+  if not_found.any():
+    table.drops["'lyrics not found' placeholder"] = int(not_found.sum())
+  return table
 
 
 register(Source(

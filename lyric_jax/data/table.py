@@ -82,7 +82,8 @@ def build_table(frame: pd.DataFrame, *, source: str, text: str | None, label: st
   Rows with empty text, a missing label or a NaN/non-numeric feature are dropped and
   counted; ``labeled=False`` (prediction on unlabelled files) keeps no label column.
   """
-  out = pd.DataFrame({ROW: np.arange(len(frame))}, index=frame.index)   # 0-based data row in the file
+  # 0-based data row in the file: readers keep pandas' default index, even when they pre-filter.
+  out = pd.DataFrame({ROW: frame.index.to_numpy()}, index=frame.index)
   if text is not None:
     out[TEXT] = frame[text].astype("string").fillna("").astype(str)
   if labeled and label is not None:
