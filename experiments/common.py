@@ -18,6 +18,7 @@ from lyric_jax.experiment import RunSpec, run
 from lyric_jax.report.run_report import write_run_report
 from lyric_jax.train.checkpoint import CheckpointError
 from lyric_jax.train.loop import FitConfig, TrainingError
+from lyric_jax.train.sharding import ShardingError
 
 FLAGS = flags.FLAGS
 
@@ -52,6 +53,9 @@ def define_flags(**defaults) -> None:
   flags.DEFINE_integer("vocab_size", 30000, "Maximum trained vocabulary size.")
   flags.DEFINE_string("max_len", d["max_len"], "Tokens per text: an integer, or mean | p95 | max of train.")
   flags.DEFINE_bool("progress", True, "Show progress bars and per-epoch lines.")
+  flags.DEFINE_integer("devices", 0, "Devices to train on (0 = all visible).")
+  flags.DEFINE_enum("shard", "data", ["data", "population"],
+                    "Multi-device layout: split each batch (data) or the replicas (population).")
 
 
 def text_spec() -> TextSpec:
@@ -65,7 +69,7 @@ def fit_config() -> FitConfig:
       seeds=tuple(range(FLAGS.seed, FLAGS.seed + FLAGS.num_seeds)),
       learning_rates=tuple(float(x) for x in FLAGS.lr), optimizer=FLAGS.optimizer,
       clip_norm=FLAGS.clip_norm, patience=FLAGS.patience, data_seed=FLAGS.data_seed,
-      progress=FLAGS.progress)
+      devices=FLAGS.devices, shard=FLAGS.shard, progress=FLAGS.progress)
 
 
 def base_spec(experiment: str, model: str, model_kwargs: dict, text: bool = True,
@@ -88,7 +92,7 @@ def main(make_spec: Callable[[], RunSpec]) -> Callable[[list[str]], None]:
     run_dir = Path(FLAGS.workdir) / (FLAGS.run_name or f"{spec.experiment}-{spec.model}-{spec.dataset}")
     try:
       results = run(spec, run_dir, FLAGS.data_dir, FLAGS.overwrite)
-    except (DataError, CheckpointError, TrainingError) as e:
+    except (DataError, CheckpointError, TrainingError, ShardingError) as e:
       sys.exit(f"error: {e}")
     print(write_run_report(results, run_dir))
     print(f"Run directory: {run_dir} (RESULTS.md, learning_curves.png, confusion.png, metrics.jsonl)")

@@ -26,6 +26,7 @@ from lyric_jax.train.loop import FitConfig, FitResult, fit
 from lyric_jax.train.objectives import Classification
 
 CONFIG_FILE, RESULTS_FILE = "config.json", "results.json"
+_RESUMABLE_CHANGES = ("epochs", "progress", "devices", "shard")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,8 +66,8 @@ def load_spec(run_dir: str | Path) -> RunSpec:
 def prepare_run_dir(spec: RunSpec, run_dir: Path, overwrite: bool = False) -> None:
   """Creates the run dir, or checks that an existing one was made by the same spec.
 
-  Fields that only affect how long or how verbosely a run goes (epochs, progress)
-  may change between a run and its resumption.
+  Fields that only affect how long, how verbosely or where a run goes (epochs,
+  progress, devices, shard) may change between a run and its resumption.
   """
   config = run_dir / CONFIG_FILE
   if overwrite and run_dir.exists():
@@ -74,7 +75,7 @@ def prepare_run_dir(spec: RunSpec, run_dir: Path, overwrite: bool = False) -> No
   if config.exists():
     old, new = json.loads(config.read_text()), spec.to_json()
     for d in (old, new):
-      d["fit"] = {k: v for k, v in d["fit"].items() if k not in ("epochs", "progress")}
+      d["fit"] = {k: v for k, v in d["fit"].items() if k not in _RESUMABLE_CHANGES}
     diffs = _diff(old, new)
     if diffs:
       raise DataError(f"{run_dir} holds a run with a different config ({'; '.join(diffs[:5])}). "
