@@ -144,6 +144,7 @@ def summarize_run(spec: RunSpec, table: Table, parts: dict[str, Table], preproce
   train_labels = parts["train"].frame[LABEL]
   majority = train_labels.value_counts().idxmax()
   eval_split = "test" if result.test is not None else "val"
+  spec_objective_metric = objective_for(spec, preprocessor).select_metric
   summaries = result.test if result.test is not None else result.val
   return {
       "spec": spec.to_json(),
@@ -152,6 +153,7 @@ def summarize_run(spec: RunSpec, table: Table, parts: dict[str, Table], preproce
                "labels": preprocessor.labels, "vocab_size": preprocessor.vocab_size,
                "max_len": preprocessor.max_len},
       "eval_split": eval_split,
+      "select_metric": spec_objective_metric,
       "majority_label": majority,
       "majority_rate": float((parts[eval_split].frame[LABEL] == majority).mean()),
       "replicas": spec.fit.replicas,

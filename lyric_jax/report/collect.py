@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from lyric_jax.report.published import published
-from lyric_jax.report.tables import mean_std
+from lyric_jax.report.tables import evaluated, mean_std, selected_replicas
 
 HEADER = ("| run | data (rows, classes) | model | test accuracy % | test macro-F1 % | majority % "
           "| study (its data) | examples/s (population) |\n|---|---|---|---|---|---|---|---|")
@@ -19,10 +19,11 @@ HEADER = ("| run | data (rows, classes) | model | test accuracy % | test macro-F
 def row(run_dir: str | Path) -> str:
   results = json.loads((Path(run_dir) / "results.json").read_text())
   spec, data = results["spec"], results["data"]
-  summaries = results["test"] or results["val"]
+  lr, chosen = selected_replicas(results)
+  summaries = [evaluated(results)[i] for i in chosen]
   study = published(spec["experiment"], spec["model"])
   return (f"| {Path(run_dir).name} | {spec['dataset']} ({data['rows']}, {len(data['labels'])}) "
-          f"| {spec['model']} | {mean_std([s['accuracy'] for s in summaries])} "
+          f"| {spec['model']} (lr {lr:g}) | {mean_std([s['accuracy'] for s in summaries])} "
           f"| {mean_std([s['macro_f1'] for s in summaries])} | {100 * results['majority_rate']:.1f} "
           f"| {f'{100 * study[1]:.1f} ({study[0]})' if study else ''} "
           f"| {results['train_examples_per_second']:.0f} |")

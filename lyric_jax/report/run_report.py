@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from lyric_jax.report import plots
-from lyric_jax.report.tables import results_markdown
+from lyric_jax.report.tables import evaluated, results_markdown, selected_replicas
 
 
 def write_run_report(results: dict, run_dir: str | Path) -> str:
@@ -17,8 +17,8 @@ def write_run_report(results: dict, run_dir: str | Path) -> str:
   (run_dir / "RESULTS.md").write_text(markdown)
   if results["history"]:
     plots.learning_curves(results["history"], run_dir / "learning_curves.png")
-  summaries = results["test"] if results["test"] is not None else results["val"]
-  confusion = np.sum([s["confusion"] for s in summaries], axis=0)
+  lr, chosen = selected_replicas(results)
+  confusion = np.sum([evaluated(results)[i]["confusion"] for i in chosen], axis=0)
   plots.confusion_matrix(confusion, results["data"]["labels"], run_dir / "confusion.png",
-                         f"{results['eval_split']} split, summed over {len(summaries)} replicas")
+                         f"{results['eval_split']} split, lr {lr:g}, summed over {len(chosen)} seeds")
   return markdown

@@ -1,4 +1,9 @@
-"""Markdown results tables: our mean ± std over replicas beside the study's number."""
+"""Markdown results tables: our mean ± std over seeds beside the study's number.
+
+With a learning-rate sweep in the population, the learning rate is chosen by the
+mean validation score of its seeds (never by test), and the headline numbers are
+that learning rate's test mean ± std over seeds; every rate is listed below it.
+"""
 
 from __future__ import annotations
 
@@ -14,36 +19,65 @@ def mean_std(values) -> str:
   return f"{100 * values.mean():.2f} ± {100 * values.std():.2f}"
 
 
+def lr_groups(results: dict) -> dict[float, list[int]]:
+  groups: dict[float, list[int]] = {}
+  for i, replica in enumerate(results["replicas"]):
+    groups.setdefault(replica["lr"], []).append(i)
+  return groups
+
+
+def selected_replicas(results: dict) -> tuple[float, list[int]]:
+  """The learning rate whose seeds have the best mean validation score, and their indices."""
+  metric = results.get("select_metric", "accuracy")
+  groups = lr_groups(results)
+  lr = max(groups, key=lambda g: np.mean([results["val"][i][metric] for i in groups[g]]))
+  return lr, groups[lr]
+
+
+def evaluated(results: dict) -> list[dict]:
+  return results["test"] if results["test"] is not None else results["val"]
+
+
 def results_markdown(results: dict) -> str:
   spec = results["spec"]
-  summaries = results["test"] if results["test"] is not None else results["val"]
+  summaries = evaluated(results)
+  lr, chosen = selected_replicas(results)
+  picked = [summaries[i] for i in chosen]
   split = results["eval_split"]
-  n = len(summaries)
   lines = [
       f"# {spec['experiment']} — model `{spec['model']}` on `{spec['dataset']}`",
       "",
       f"Data: {results['data']['rows']} rows after cleaning "
       f"(dropped: {results['data']['drops'] or 'none'}); split sizes {results['data']['split_sizes']}; "
       f"{len(results['data']['labels'])} classes.",
-      f"Replicas: {n} ({', '.join(_replica_name(r) for r in results['replicas'])}); "
+      f"Replicas: {len(summaries)} ({', '.join(_replica_name(r) for r in results['replicas'])}); "
       f"best epochs {results['best_epoch']}.",
       "",
-      f"| metric ({split} split, %) | ours (mean ± std over {n}) | majority class | study |",
+      f"| metric ({split} split, %) | ours: lr {lr:g}, mean ± std over {len(picked)} seeds "
+      f"| majority class | study |",
       "|---|---|---|---|",
   ]
   # A study's number is only comparable on real data, never on the synthetic set.
   study = published(spec["experiment"], spec["model"]) if spec["dataset"] != "synthetic" else None
   for metric in HEADLINE_METRICS:
-    cells = [mean_std([s[metric] for s in summaries]),
+    cells = [mean_std([s[metric] for s in picked]),
              f"{100 * results['majority_rate']:.2f}" if metric == "accuracy" else "",
              f"{100 * study[1]:.1f} ({study[0]})" if study and metric == "accuracy" else ""]
     lines.append(f"| {metric} | " + " | ".join(cells) + " |")
+  groups = lr_groups(results)
+  if len(groups) > 1:
+    metric = results.get("select_metric", "accuracy")
+    lines += ["", f"| learning rate | val {metric} % | {split} accuracy % |", "|---|---|---|"]
+    for rate, idx in groups.items():
+      mark = " (selected on val)" if rate == lr else ""
+      lines.append(f"| {rate:g}{mark} | {mean_std([results['val'][i][metric] for i in idx])} "
+                   f"| {mean_std([summaries[i]['accuracy'] for i in idx])} |")
   lines += ["", "| class | accuracy (recall) % |", "|---|---|"]
-  per_class = np.array([s["per_class_accuracy"] for s in summaries])
+  per_class = np.array([s["per_class_accuracy"] for s in picked])
   for i, label in enumerate(results["data"]["labels"]):
     lines.append(f"| {label} | {mean_std(per_class[:, i])} |")
   lines += ["", f"Training throughput: {results['train_examples_per_second']:.0f} examples/s "
-                f"(whole population of {n})."]
+                f"(whole population of {len(summaries)})."]
   return "\n".join(lines) + "\n"
 
 
