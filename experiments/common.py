@@ -44,6 +44,9 @@ def define_flags(**defaults) -> None:
   flags.DEFINE_integer("data_seed", 0, "Seed of the batch order (shared by all replicas).")
   flags.DEFINE_integer("split_seed", 0, "Seed of the train/val/test split.")
   flags.DEFINE_list("split", ["0.8", "0.1", "0.1"], "Train/val/test fractions.")
+  flags.DEFINE_bool("grouped_split", True,
+                    "Keep rows of one group (e.g. a track under several genres) in one split; "
+                    "--nogrouped_split splits rows at random, to measure the leak.")
   flags.DEFINE_integer("patience", d["patience"], "Early-stopping patience in epochs (0 = off).")
   flags.DEFINE_string("optimizer", "adam", "adam | adamw | sgd | rmsprop.")
   flags.DEFINE_float("clip_norm", 0.0, "Clip gradients to this global norm (0 = off).")
@@ -73,13 +76,22 @@ def fit_config() -> FitConfig:
 
 
 def base_spec(experiment: str, model: str, model_kwargs: dict, text: bool = True,
-              features: bool = True) -> RunSpec:
+              features: bool = True, **fields) -> RunSpec:
+  """The spec from the shared flags; ``fields`` sets other RunSpec fields (e.g. label_map)."""
   options = ({"num_examples": FLAGS.num_examples, "num_classes": FLAGS.num_classes, "seed": FLAGS.split_seed}
              if FLAGS.dataset == "synthetic" else {})
   return RunSpec(experiment=experiment, dataset=FLAGS.dataset, model=model, model_kwargs=model_kwargs,
                  dataset_options=options, labels=tuple(FLAGS.labels),
                  text=text_spec() if text else None, features=features, fit=fit_config(),
-                 split_fractions=tuple(float(x) for x in FLAGS.split), split_seed=FLAGS.split_seed)
+                 split_fractions=tuple(float(x) for x in FLAGS.split), split_seed=FLAGS.split_seed,
+                 grouped_split=FLAGS.grouped_split, **fields)
+
+
+def default_run_name(spec: RunSpec) -> str:
+  """experiment-model-dataset, plus the label map and split kind when not the default."""
+  parts = [spec.experiment, spec.model, spec.dataset, spec.label_map,
+           "" if spec.grouped_split else "ungrouped"]
+  return "-".join(p for p in parts if p)
 
 
 def main(make_spec: Callable[[], RunSpec]) -> Callable[[list[str]], None]:
@@ -89,7 +101,7 @@ def main(make_spec: Callable[[], RunSpec]) -> Callable[[list[str]], None]:
     del argv
     logging.set_verbosity(logging.WARNING)   # Orbax logs every save at INFO
     spec = make_spec()
-    run_dir = Path(FLAGS.workdir) / (FLAGS.run_name or f"{spec.experiment}-{spec.model}-{spec.dataset}")
+    run_dir = Path(FLAGS.workdir) / (FLAGS.run_name or default_run_name(spec))
     try:
       results = run(spec, run_dir, FLAGS.data_dir, FLAGS.overwrite)
     except (DataError, CheckpointError, TrainingError, ShardingError) as e:

@@ -19,8 +19,9 @@ import numpy as np
 from lyric_jax.data import sources
 from lyric_jax.data.encode import Preprocessor, TextSpec
 from lyric_jax.data.errors import DataError
+from lyric_jax.data.label_maps import apply_label_map
 from lyric_jax.data.splits import SPLITS, stratified_group_split
-from lyric_jax.data.table import LABEL, Table, select_labels
+from lyric_jax.data.table import GROUP, LABEL, Table, select_labels
 from lyric_jax.models import registry
 from lyric_jax.train.loop import FitConfig, FitResult, fit
 from lyric_jax.train.objectives import Classification
@@ -37,11 +38,13 @@ class RunSpec:
   model_kwargs: dict = dataclasses.field(default_factory=dict)
   dataset_options: dict = dataclasses.field(default_factory=dict)
   labels: tuple[str, ...] = ()          # keep only these labels (e.g. the study's 4 genres); () = all
+  label_map: str = ""                   # relabel first (data/label_maps.py), e.g. S4's 114 → 66 genres
   text: TextSpec | None = TextSpec()    # None for feature-only models
   features: bool = True                 # False for text-only models: features are not encoded
   fit: FitConfig = FitConfig()
   split_fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
   split_seed: int = 0
+  grouped_split: bool = True            # False: plain row split, to measure what group leakage is worth
 
   def to_json(self) -> dict:
     return json.loads(json.dumps(dataclasses.asdict(self)))
@@ -73,7 +76,8 @@ def prepare_run_dir(spec: RunSpec, run_dir: Path, overwrite: bool = False) -> No
   if overwrite and run_dir.exists():
     shutil.rmtree(run_dir)
   if config.exists():
-    old, new = json.loads(config.read_text()), spec.to_json()
+    # Through RunSpec, so a field added since the old run was made reads as its default.
+    old, new = RunSpec.from_json(json.loads(config.read_text())).to_json(), spec.to_json()
     for d in (old, new):
       d["fit"] = {k: v for k, v in d["fit"].items() if k not in _RESUMABLE_CHANGES}
     diffs = _diff(old, new)
@@ -94,12 +98,18 @@ def load_table(spec: RunSpec, data_dir: str | None) -> Table:
   table = sources.get(spec.dataset).load(data_dir, **spec.dataset_options)
   if not spec.features:
     table = dataclasses.replace(table, feature_names=())
-  return select_labels(table, list(spec.labels))
+  return relabel(table, spec)
+
+
+def relabel(table: Table, spec: RunSpec) -> Table:
+  """The run's label map, then its label selection: one function for training and predict."""
+  return select_labels(apply_label_map(table, spec.label_map), list(spec.labels))
 
 
 def split_table(table: Table, spec: RunSpec) -> dict[str, Table]:
-  idx = stratified_group_split(table.frame[LABEL].to_numpy(), table.frame["group"].to_numpy(),
-                               spec.split_fractions, spec.split_seed)
+  groups = table.frame[GROUP].to_numpy() if spec.grouped_split else np.arange(len(table))
+  idx = stratified_group_split(table.frame[LABEL].to_numpy(), groups, spec.split_fractions,
+                               spec.split_seed)
   if len(idx["train"]) == 0 or len(idx["val"]) == 0:
     raise DataError(f"{table.source}: only {len(table)} usable rows, too few for train/val splits")
   return {name: dataclasses.replace(table, frame=table.frame.iloc[i].reset_index(drop=True))

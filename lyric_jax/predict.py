@@ -23,8 +23,8 @@ from lyric_jax.data import sources
 from lyric_jax.data.batches import iterate_batches, num_rows
 from lyric_jax.data.encode import Preprocessor
 from lyric_jax.data.errors import DataError
-from lyric_jax.data.table import LABEL, ROW, TEXT, Table, select_labels
-from lyric_jax.experiment import build_model, load_spec, objective_for
+from lyric_jax.data.table import LABEL, ROW, TEXT, Table
+from lyric_jax.experiment import build_model, load_spec, objective_for, relabel
 from lyric_jax.train import steps
 from lyric_jax.train.checkpoint import CheckpointError
 from lyric_jax.train.loop import restore_best
@@ -46,7 +46,7 @@ def read_input(run_dir: Path, data_file: str | None, text: str | None) -> Table:
   path = Path(data_file)
   columns = _columns(path)
   table = source.read(path, labeled=source.label_column in columns)
-  return select_labels(table, list(spec.labels)) if table.labeled else table
+  return relabel(table, spec) if table.labeled else table
 
 
 def _columns(path: Path) -> list[str]:
