@@ -11,6 +11,12 @@ MODELS = {
     "text": "lyric_jax.models.bag:TextBag",
     "meta": "lyric_jax.models.mlp:FeatureMLP",
     "combined": "lyric_jax.models.bag:CombinedBag",
+    # S4: audio features → genre
+    "softmax": "lyric_jax.models.tabular:SoftmaxRegression",
+    "mlp": "lyric_jax.models.mlp:FeatureMLP",
+    "mlp_dropout": "lyric_jax.models.mlp:FeatureMLP",
+    "dense_lstm": "lyric_jax.models.tabular:DenseLSTM",
+    "lstm_lstm": "lyric_jax.models.tabular:LSTMStack",
 }
 
 
