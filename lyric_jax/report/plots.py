@@ -9,6 +9,9 @@ import matplotlib
 matplotlib.use("Agg")   # headless: plots are files, never windows
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib import colors  # noqa: E402
+
+from lyric_jax.report.confusions import cluster_order  # noqa: E402
 
 
 def learning_curves(history: list[dict], path: str | Path, metrics=("loss", "accuracy")) -> None:
@@ -30,23 +33,37 @@ def learning_curves(history: list[dict], path: str | Path, metrics=("loss", "acc
 
 def confusion_matrix(confusion: np.ndarray, labels: list[str], path: str | Path,
                      title: str = "") -> None:
-  """Row-normalised confusion (true × predicted); counts annotated when the matrix is small."""
+  """Row-normalised confusion (true × predicted); counts annotated when the matrix is small.
+
+  Above 20 labels, rows and columns are sorted so that labels confused with each other
+  are neighbours (``confusions.cluster_order``), and a square-root colour scale keeps the
+  small off-diagonal rates visible.
+  """
   confusion = np.asarray(confusion, float)
+  labels = list(labels)
+  large = len(labels) > 20
+  if large:
+    order = cluster_order(confusion)
+    confusion, labels = confusion[np.ix_(order, order)], [labels[i] for i in order]
   rates = confusion / np.maximum(confusion.sum(1, keepdims=True), 1)
-  size = max(4, 0.35 * len(labels) + 2)
+  size = max(4, (0.15 if large else 0.35) * len(labels) + 2)
   fig, ax = plt.subplots(figsize=(size, size))
-  im = ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
-  ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=8)
-  ax.set_yticks(range(len(labels)), labels, fontsize=8)
+  norm = colors.PowerNorm(0.5, vmin=0, vmax=1) if large else colors.Normalize(0, 1)
+  im = ax.imshow(rates, cmap="Blues", norm=norm)
+  fontsize = 6 if large else 8
+  ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=fontsize)
+  ax.set_yticks(range(len(labels)), labels, fontsize=fontsize)
   ax.set_xlabel("predicted")
   ax.set_ylabel("true")
-  if len(labels) <= 20:
+  if not large:
     for i in range(len(labels)):
       for j in range(len(labels)):
         ax.text(j, i, f"{confusion[i, j]:.0f}", ha="center", va="center", fontsize=7,
                 color="white" if rates[i, j] > 0.5 else "black")
+  else:
+    title = f"{title}\nrows/columns ordered by confusion clustering; colour: sqrt(row share)".strip()
   ax.set_title(title)
-  fig.colorbar(im, ax=ax, fraction=0.046)
+  fig.colorbar(im, ax=ax, fraction=0.046 if not large else 0.02)
   fig.tight_layout()
-  fig.savefig(path, dpi=120)
+  fig.savefig(path, dpi=150 if large else 120)
   plt.close(fig)

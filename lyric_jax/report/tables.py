@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lyric_jax.report.confusions import confused_pairs
 from lyric_jax.report.published import published
 
 HEADLINE_METRICS = ("accuracy", "macro_f1", "top5_accuracy")
@@ -58,7 +59,8 @@ def results_markdown(results: dict) -> str:
       "|---|---|---|---|",
   ]
   # A study's number is only comparable on real data, never on the synthetic set.
-  study = published(spec["experiment"], spec["model"]) if spec["dataset"] != "synthetic" else None
+  study = (published(spec["experiment"], spec["model"], spec.get("label_map", ""))
+           if spec["dataset"] != "synthetic" else None)
   for metric in HEADLINE_METRICS:
     cells = [mean_std([s[metric] for s in picked]),
              f"{100 * results['majority_rate']:.2f}" if metric == "accuracy" else "",
@@ -78,7 +80,22 @@ def results_markdown(results: dict) -> str:
     lines.append(f"| {label} | {mean_std(per_class[:, i])} |")
   lines += ["", f"Training throughput: {results['train_examples_per_second']:.0f} examples/s "
                 f"(whole population of {len(summaries)})."]
+  lines += confused_pairs_markdown(np.sum([s["confusion"] for s in picked], axis=0),
+                                   results["data"]["labels"], split, len(picked))
   return "\n".join(lines) + "\n"
+
+
+def confused_pairs_markdown(confusion, labels: list[str], split: str, seeds: int,
+                            top: int = 20) -> list[str]:
+  pairs = confused_pairs(confusion, labels, top)
+  if not pairs:
+    return []
+  lines = ["", f"Most-confused label pairs ({split} split, summed over {seeds} seeds; "
+               "share = confused either way / both labels' examples):", "",
+           "| labels | a→b | b→a | share % |", "|---|---|---|---|"]
+  lines += [f"| {p['a']} ↔ {p['b']} | {p['a_as_b']} | {p['b_as_a']} | {100 * p['share']:.1f} |"
+            for p in pairs]
+  return lines
 
 
 def _replica_name(replica: dict) -> str:
