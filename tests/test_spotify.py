@@ -11,20 +11,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lyric_jax.data import label_maps, sources
+from lyric_jax.data import label_maps
 from lyric_jax.data.encode import Preprocessor
 from lyric_jax.data.errors import DataError
 from lyric_jax.data.spotify_tracks import FEATURES, read_spotify_tracks
 from lyric_jax.data.table import GROUP, LABEL
-from lyric_jax.experiment import RunSpec, load_spec, load_table, relabel, split_table
-from lyric_jax.report import confusions
+from lyric_jax.experiment import RunSpec, load_spec, load_table, split_table
+from lyric_jax.report import collect, confusions, plots
 from lyric_jax.report.tables import results_markdown
 
 MERGE = "spotify_114_to_66"
 # Eight of the 114 genres, merging into four: pop, rock, metal, jazz.
 GENRES = ["pop", "k-pop", "j-pop", "rock", "alt-rock", "metal", "death-metal", "jazz"]
-REAL_FILE = Path(os.environ.get("LYRIC_JAX_DATA", Path(__file__).parents[2] / "shared" / "data"),
-                 "spotify_tracks_114genres_dev.csv.gz")
 
 
 def spotify_frame(per_genre: int = 24, seed: int = 0) -> pd.DataFrame:
@@ -106,9 +104,14 @@ def test_merge_map_covers_114_genres_into_66():
   mapping = label_maps.load_label_map(MERGE)
   assert len(mapping) == 114 and len(set(mapping.values())) == 66
   assert {mapping[g] for g in ["pop", "indie-pop", "j-pop", "k-pop", "mandopop", "cantopop"]} == {"pop"}
-  if REAL_FILE.exists():
-    genres = set(pd.read_csv(REAL_FILE, usecols=["track_genre"])["track_genre"])
-    assert genres == set(mapping)
+
+
+def test_merge_map_names_exactly_the_real_files_genres(real_data_dir):
+  path = real_data_dir / "spotify_tracks_114genres_dev.csv.gz"
+  if not path.exists():
+    pytest.skip(f"{path} not present")
+  genres = set(pd.read_csv(path, usecols=["track_genre"])["track_genre"])
+  assert genres == set(label_maps.load_label_map(MERGE))
 
 
 def test_merge_map_rejects_unknown_genres_and_duplicates(data_file, tmp_path):
@@ -132,13 +135,16 @@ def test_merged_labels_are_the_same_in_every_split(data_file):
     np.testing.assert_array_equal(part.frame[LABEL], raw.loc[part.frame["row"]].map(mapping))
 
 
-def test_confusion_helpers_order_and_rank_pairs():
+def test_confusion_helpers_order_and_rank_pairs(tmp_path):
   labels = ["a", "b", "c", "d"]
   confusion = np.array([[8, 0, 2, 0], [0, 9, 0, 1], [3, 0, 7, 0], [0, 1, 0, 9]])
   order = confusions.cluster_order(confusion)
   assert sorted(order) == [0, 1, 2, 3] and abs(order.index(0) - order.index(2)) == 1
   pairs = confusions.confused_pairs(confusion, labels, top=3)
   assert [(p["a"], p["b"], p["a_as_b"], p["b_as_a"]) for p in pairs] == [("a", "c", 2, 3), ("b", "d", 1, 1)]
+  many = np.random.default_rng(0).integers(0, 5, (30, 30)) + 20 * np.eye(30)   # the >20-label layout
+  plots.confusion_matrix(many, [f"genre-{i}" for i in range(30)], tmp_path / "c.png", "test")
+  assert (tmp_path / "c.png").stat().st_size > 1000
 
 
 def test_e2e_train_and_predict_with_and_without_labels(data_file, tmp_path):
@@ -155,6 +161,7 @@ def test_e2e_train_and_predict_with_and_without_labels(data_file, tmp_path):
   assert results["data"]["labels"] == ["jazz", "metal", "pop", "rock"]
   assert {"RESULTS.md", "confusion.png", "learning_curves.png"} <= {p.name for p in run_dir.iterdir()}
   assert "Most-confused label pairs" in (run_dir / "RESULTS.md").read_text()
+  assert collect.row(run_dir, top5=True).count("±") == 3         # accuracy, top-5, macro-F1
 
   # The run's own preprocessing: fitted on exactly the rows of its train split.
   spec = load_spec(run_dir)
