@@ -11,7 +11,13 @@ MODELS = {
     "text": "lyric_jax.models.bag:TextBag",
     "meta": "lyric_jax.models.mlp:FeatureMLP",
     "combined": "lyric_jax.models.bag:CombinedBag",
+    # Study S0: flat (Bi)LSTM/GRU over [B, T] tokens, and the HAN over [B, L, W] lines.
+    "rnn": "lyric_jax.models.sequence:RecurrentClassifier",
+    "han": "lyric_jax.models.han:HAN",
 }
+
+# Models that read line-structured input (TextSpec.layout='lines'); the rest read flat tokens.
+HIERARCHICAL = frozenset({"han"})
 
 
 def build(name: str, **kwargs) -> nn.Module:

@@ -58,7 +58,13 @@ def init_population(model: nn.Module, tx: optax.GradientTransformation, sample_b
                               model_state=dict(variables), rng=train_key)
     return state.replace(opt_state=set_learning_rate(state.opt_state, lr))
 
-  return jax.jit(jax.vmap(init_one))(keys, lrs)
+  # One replica at a time, then stacked: under vmap, flax's orthogonal init (recurrent
+  # kernels) becomes a batched QR, and jaxlib's CPU QR kernel waits on the intra-op pool
+  # from inside it; several such QRs at once deadlock a 2-core machine (seen with jax
+  # 0.10: 3 replicas x 12 GRU kernels hang forever). Initialising is cheap, so no vmap here.
+  init = jax.jit(init_one)
+  replicas = [init(key, lr) for key, lr in zip(keys, lrs)]
+  return jax.tree.map(lambda *leaves: jnp.stack(leaves), *replicas)
 
 
 def set_learning_rate(opt_state, lr):
