@@ -103,6 +103,12 @@ def fit_config() -> FitConfig:
       devices=FLAGS.devices, shard=FLAGS.shard, progress=FLAGS.progress)
 
 
+def data_spec() -> RunSpec:
+  """A spec naming only the data flags (for commands that read data without training)."""
+  return RunSpec(experiment="data", dataset=FLAGS.dataset, model="", dataset_options=dataset_options(),
+                 labels=tuple(FLAGS.labels), split_seed=FLAGS.split_seed, subset=FLAGS.subset)
+
+
 def base_spec(experiment: str, model: str, model_kwargs: dict, text: bool | TextSpec = True,
               features: bool = True) -> RunSpec:
   """``text``: True = the tokenizer flags (flat layout), a TextSpec as given, False = no text."""

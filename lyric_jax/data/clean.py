@@ -51,7 +51,7 @@ def strip_punctuation(text: pd.Series) -> pd.Series:
   text = text.str.replace(r"(?<!\w)'|'(?!\w)", " ", regex=True)
   # Collapse runs of spaces and trim each line, but keep every line break.
   text = text.str.replace(r"[^\S\n]+", " ", regex=True)
-  return text.str.replace(r" ?\n ?", "\n", regex=True).str.strip(" ")
+  return text.str.replace(r" ?\n ?", "\n", regex=True).str.strip()
 
 
 def normalize_typography(text: pd.Series) -> pd.Series:

@@ -7,7 +7,6 @@ turned into a single-label genre task as documented at ``GENRES`` and ``assign_g
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import numpy as np
@@ -122,6 +121,16 @@ def is_suspect(frame: pd.DataFrame) -> np.ndarray:
   return ((chars < SUSPECT_CHARS[0]) | (chars > SUSPECT_CHARS[1])).to_numpy()
 
 
+# Genius pages embed a concert-ticket ad naming the artist ("See Pixies LiveGet tickets as
+# low as $25") in a third of the songs, often glued to a lyric line: not lyrics, and the
+# artist's name would leak into the genre.
+_TICKET_AD = r"See [^\n]{0,100}?LiveGet tickets as low as \$\d+"
+
+
+def strip_ticket_ads(text: pd.Series) -> pd.Series:
+  return text.str.replace(_TICKET_AD, "\n", regex=True)
+
+
 def read_lastfm17(path: str | Path, labeled: bool = True, multi_genre: str = "best_rank",
                   english_only: bool = True) -> Table:
   """A single-label genre task over Genius ``lyrics_clean`` (line breaks kept).
@@ -134,6 +143,7 @@ def read_lastfm17(path: str | Path, labeled: bool = True, multi_genre: str = "be
   raw = raw_table(frame, "lastfm17", malformed)
   raw = raw.drop_rows(is_suspect(raw.frame), "suspect Genius match (under 100 or over 10,000 chars)")
   raw = raw.drop_rows(clean.is_null(raw.frame["lyrics_clean"]), "null lyrics")
+  raw.frame["lyrics_clean"] = strip_ticket_ads(raw.frame["lyrics_clean"])
   raw = assign_genres(raw, multi_genre) if labeled else drop_repeated_songs(raw)
   table = build_table(raw.frame, source="lastfm17", text="lyrics_clean", label="genre", features=[],
                       group=["artist", "track"], labeled=labeled, prior=raw)
@@ -145,5 +155,5 @@ register(Source(
     candidates=("lyrics_lastfm17_genius.csv.gz", "lyrics_lastfm17_genius_dev.csv.gz",
                 "lyrics_lastfm17_genius.csv"),
     read=read_lastfm17, label_column="tag",
-    text_transform=functools.partial(clean.transform, typography=True),
+    text_transform=lambda text: clean.transform(strip_ticket_ads(text), typography=True),
     description="Last.fm top tracks of 17 tags + Genius lyrics: 13 genres (rap = rap + Hip-Hop)"))
