@@ -21,7 +21,7 @@ def row(run_dir: str | Path) -> str:
   spec, data = results["spec"], results["data"]
   lr, chosen = selected_replicas(results)
   summaries = [evaluated(results)[i] for i in chosen]
-  study = published(spec["experiment"], spec["model"])
+  study = published(spec["experiment"], spec["model"], spec.get("model_kwargs"))
   return (f"| {Path(run_dir).name} | {spec['dataset']} ({data['rows']}, {len(data['labels'])}) "
           f"| {spec['model']} (lr {lr:g}) | {mean_std([s['accuracy'] for s in summaries])} "
           f"| {mean_std([s['macro_f1'] for s in summaries])} | {100 * results['majority_rate']:.1f} "
