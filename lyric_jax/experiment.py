@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import jax
 import numpy as np
 
 from lyric_jax.data import sources
@@ -23,6 +24,7 @@ from lyric_jax.data.label_maps import apply_label_map
 from lyric_jax.data.splits import SPLITS, stratified_group_split
 from lyric_jax.data.table import GROUP, LABEL, Table, select_labels
 from lyric_jax.models import registry
+from lyric_jax.report import attention
 from lyric_jax.train.loop import FitConfig, FitResult, fit
 from lyric_jax.train.objectives import Classification
 
@@ -45,6 +47,7 @@ class RunSpec:
   split_fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
   split_seed: int = 0
   grouped_split: bool = True            # False: plain row split, to measure what group leakage is worth
+  subset: int = 0                       # a random subset of this many rows (study S0: 25,000); 0 = all
 
   def to_json(self) -> dict:
     return json.loads(json.dumps(dataclasses.asdict(self)))
@@ -98,7 +101,11 @@ def load_table(spec: RunSpec, data_dir: str | None) -> Table:
   table = sources.get(spec.dataset).load(data_dir, **spec.dataset_options)
   if not spec.features:
     table = dataclasses.replace(table, feature_names=())
-  return relabel(table, spec)
+  table = relabel(table, spec)
+  if 0 < spec.subset < len(table):   # drawn with the split seed, before splitting
+    keep = np.random.default_rng(spec.split_seed).choice(len(table), spec.subset, replace=False)
+    table = table.drop_rows(~np.isin(np.arange(len(table)), keep), f"outside the random subset of {spec.subset}")
+  return table
 
 
 def relabel(table: Table, spec: RunSpec) -> Table:
@@ -117,6 +124,10 @@ def split_table(table: Table, spec: RunSpec) -> dict[str, Table]:
 
 
 def build_model(spec: RunSpec, preprocessor: Preprocessor):
+  wants_lines = spec.model in registry.HIERARCHICAL
+  if spec.text is not None and wants_lines != (preprocessor.layout == "lines"):
+    raise DataError(f"model {spec.model!r} needs text layout {'lines' if wants_lines else 'flat'}, "
+                    f"but the run encodes {preprocessor.layout!r}")
   kwargs = dict(spec.model_kwargs, num_classes=preprocessor.num_classes)
   if spec.text is not None:
     kwargs["vocab_size"] = preprocessor.vocab_size
@@ -144,13 +155,34 @@ def run(spec: RunSpec, run_dir: str | Path, data_dir: str | None = None,
   data = {name: preprocessor.encode(part) for name, part in parts.items()}
   model = build_model(spec, preprocessor)
   result = fit(model, objective_for(spec, preprocessor), data, spec.fit, run_dir)
-  results = summarize_run(spec, table, parts, preprocessor, result)
+  results = summarize_run(spec, table, parts, preprocessor, result, data["train"])
+  results["attention_png"] = write_attention_example(model, result, preprocessor, parts, run_dir)
   (run_dir / RESULTS_FILE).write_text(json.dumps(results, indent=1))
   return results
 
 
+def write_attention_example(model, result: FitResult, preprocessor: Preprocessor,
+                            parts: dict[str, Table], run_dir: Path) -> str | None:
+  """attention.png: the best replica's attention over the first song of the evaluation split."""
+  if preprocessor.tokenizer is None:
+    return None
+  split = parts.get("test", parts["val"])
+  song = dataclasses.replace(split, frame=split.frame.iloc[:1].reset_index(drop=True))
+  batch = preprocessor.encode(song)
+  best = int(np.argmax([s["accuracy"] for s in result.val]))
+  params = jax.tree.map(lambda x: x[best], result.best)
+  variables = {"params": params["params"], **params["model_state"]}
+  probs = jax.nn.softmax(model.apply(variables, batch, train=False)[0])
+  title = (f"{song.frame['group'].iloc[0].replace('|', ' - ')}: true {song.frame[LABEL].iloc[0]}, "
+           f"predicted {preprocessor.labels[int(np.argmax(probs))]} ({float(np.max(probs)):.2f})")
+  path = run_dir / "attention.png"
+  written = attention.write_attention_png(model, variables, batch, preprocessor.tokenizer.id_to_token,
+                                          path, title)
+  return path.name if written else None
+
+
 def summarize_run(spec: RunSpec, table: Table, parts: dict[str, Table], preprocessor: Preprocessor,
-                  result: FitResult) -> dict[str, Any]:
+                  result: FitResult, train_arrays: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
   train_labels = parts["train"].frame[LABEL]
   majority = train_labels.value_counts().idxmax()
   eval_split = "test" if result.test is not None else "val"
@@ -158,10 +190,12 @@ def summarize_run(spec: RunSpec, table: Table, parts: dict[str, Table], preproce
   summaries = result.test if result.test is not None else result.val
   return {
       "spec": spec.to_json(),
-      "data": {"source": table.source, "rows": len(table), "drops": table.drops,
+      "data": {"source": table.source, "rows": len(table), "drops": table.drops, "notes": table.notes,
                "split_sizes": {k: len(v) for k, v in parts.items()},
+               "label_counts": table.frame[LABEL].value_counts().to_dict(),
                "labels": preprocessor.labels, "vocab_size": preprocessor.vocab_size,
-               "max_len": preprocessor.max_len},
+               "layout": preprocessor.layout, "max_len": preprocessor.max_len,
+               "max_lines": preprocessor.max_lines, "max_words": preprocessor.max_words},
       "eval_split": eval_split,
       "select_metric": spec_objective_metric,
       "majority_label": majority,
@@ -171,8 +205,26 @@ def summarize_run(spec: RunSpec, table: Table, parts: dict[str, Table], preproce
       "val": result.val,
       "test": result.test,
       "train_examples_per_second": result.train_examples_per_second,
+      "throughput": throughput(result.history, train_arrays or {}, len(spec.fit.replicas)),
       "history": result.history,
   }
+
+
+def throughput(history: list[dict], train_arrays: dict[str, np.ndarray], population: int) -> dict:
+  """Steady-state training speed: the median epoch after the first (which includes compiling).
+
+  Tokens are counted per example once (all replicas see the same batch): ``real`` counts
+  tokens inside the lengths, ``padded`` every position the model steps through.
+  """
+  per_epoch = [r["train_examples_per_second"] for r in history]
+  examples = float(np.median(per_epoch[1:] if len(per_epoch) > 1 else per_epoch)) if per_epoch else 0.0
+  out = {"examples_per_second": examples, "population": population}
+  if "tokens" in train_arrays:
+    tokens = train_arrays["tokens"]
+    real = train_arrays.get("word_lengths", train_arrays["lengths"]).reshape(len(tokens), -1).sum(1)
+    out["real_tokens_per_second"] = examples * float(real.mean())
+    out["padded_tokens_per_second"] = examples * float(np.prod(tokens.shape[1:]))
+  return out
 
 
 def _diff(old: Any, new: Any, path: str = "") -> list[str]:

@@ -40,12 +40,14 @@ def read_input(run_dir: Path, data_file: str | None, text: str | None) -> Table:
     preprocessor = Preprocessor.load(run_dir)
     if preprocessor.feature_names:
       raise DataError(f"This run's model also needs features {preprocessor.feature_names}: use --data_file.")
+    if source.text_transform is not None:   # clean it as the source cleaned the training text
+      text = source.text_transform(pd.Series([text])).iloc[0]
     return Table(pd.DataFrame({ROW: [0], TEXT: [text], "group": ["0"]}), (), {}, "text")
   if not data_file:
     raise DataError("Give --data_file=FILE or --text=TEXT")
   path = Path(data_file)
   columns = _columns(path)
-  table = source.read(path, labeled=source.label_column in columns)
+  table = source.read_file(path, labeled=source.label_column in columns, options=spec.dataset_options)
   return relabel(table, spec) if table.labeled else table
 
 

@@ -29,11 +29,18 @@ class Source:
   label_column: str | None = None        # the file's label column (absent in unlabelled files)
   download_key: str | None = None        # manifest entry fetched when no candidate exists
   description: str = ""
+  # The reader's text transforms (e.g. punctuation stripping), for raw text that does not
+  # come through ``read`` (``predict --text``); None = the text is used as given.
+  text_transform: Callable[[pd.Series], pd.Series] | None = None
 
   def load(self, data_dir: str | Path | None = None, **options) -> Table:
     path = download.find_file(download.resolve_data_dir(data_dir), list(self.candidates),
                               download_key=self.download_key)
-    return self.read(path, labeled=True, **options)
+    return self.read_file(path, labeled=True, options=options)
+
+  def read_file(self, path: str | Path, labeled: bool, options: dict | None = None) -> Table:
+    """Reads one file with a run's dataset options (so prediction reads as training did)."""
+    return self.read(path, labeled=labeled, **(options or {}))
 
 
 SOURCES: dict[str, Source] = {}

@@ -9,12 +9,9 @@ from __future__ import annotations
 import flax.linen as nn
 import jax.numpy as jnp
 
+from lyric_jax.models.pooling import length_mask
+
 CELLS = {"lstm": nn.OptimizedLSTMCell, "gru": nn.GRUCell}
-
-
-def length_mask(lengths: jnp.ndarray, max_len: int) -> jnp.ndarray:
-  """`[B]` int lengths -> `[B, max_len]` bool, True on real positions."""
-  return jnp.arange(max_len) < lengths[..., None]
 
 
 class RecurrentEncoder(nn.Module):

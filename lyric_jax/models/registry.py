@@ -17,7 +17,13 @@ MODELS = {
     "mlp_dropout": "lyric_jax.models.mlp:FeatureMLP",
     "dense_lstm": "lyric_jax.models.tabular:DenseLSTM",
     "lstm_lstm": "lyric_jax.models.tabular:LSTMStack",
+    # Study S0: flat (Bi)LSTM/GRU over [B, T] tokens, and the HAN over [B, L, W] lines.
+    "rnn": "lyric_jax.models.sequence:RecurrentClassifier",
+    "han": "lyric_jax.models.han:HAN",
 }
+
+# Models that read line-structured input (TextSpec.layout='lines'); the rest read flat tokens.
+HIERARCHICAL = frozenset({"han"})
 
 
 def build(name: str, **kwargs) -> nn.Module:

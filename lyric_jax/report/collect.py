@@ -30,7 +30,7 @@ def row(run_dir: str | Path, top5: bool = False) -> str:
   spec, data = results["spec"], results["data"]
   lr, chosen = selected_replicas(results)
   summaries = [evaluated(results)[i] for i in chosen]
-  study = published(spec["experiment"], spec["model"], spec.get("label_map", ""))
+  study = published(spec["experiment"], spec["model"], spec.get("model_kwargs"), spec.get("label_map", ""))
   top5_cell = f"| {mean_std([s['top5_accuracy'] for s in summaries])} " if top5 else ""
   return (f"| {Path(run_dir).name} | {spec['dataset']} ({data['rows']}, {len(data['labels'])}) "
           f"| {spec['model']} (lr {lr:g}) | {mean_std([s['accuracy'] for s in summaries])} "

@@ -59,7 +59,7 @@ def results_markdown(results: dict) -> str:
       "|---|---|---|---|",
   ]
   # A study's number is only comparable on real data, never on the synthetic set.
-  study = (published(spec["experiment"], spec["model"], spec.get("label_map", ""))
+  study = (published(spec["experiment"], spec["model"], spec.get("model_kwargs"), spec.get("label_map", ""))
            if spec["dataset"] != "synthetic" else None)
   for metric in HEADLINE_METRICS:
     cells = [mean_std([s[metric] for s in picked]),
@@ -80,6 +80,13 @@ def results_markdown(results: dict) -> str:
     lines.append(f"| {label} | {mean_std(per_class[:, i])} |")
   lines += ["", f"Training throughput: {results['train_examples_per_second']:.0f} examples/s "
                 f"(whole population of {len(summaries)})."]
+  speed = results.get("throughput", {})
+  if "real_tokens_per_second" in speed:
+    lines.append(f"Steady state (median epoch after the first): {speed['examples_per_second']:.0f} examples/s, "
+                 f"{speed['real_tokens_per_second']:.0f} real tokens/s "
+                 f"({speed['padded_tokens_per_second']:.0f} padded positions/s), population of {len(summaries)}.")
+  if results["data"].get("notes"):
+    lines.append(f"Kept but changed: {results['data']['notes']}.")
   lines += confused_pairs_markdown(np.sum([s["confusion"] for s in picked], axis=0),
                                    results["data"]["labels"], split, len(picked))
   return "\n".join(lines) + "\n"
