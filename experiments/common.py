@@ -15,9 +15,11 @@ from absl import flags, logging
 from lyric_jax.data.encode import TextSpec
 from lyric_jax.data.errors import DataError
 from lyric_jax.experiment import RunSpec, run
+from lyric_jax.explain import explain_to_png
 from lyric_jax.report.run_report import write_run_report
 from lyric_jax.train.checkpoint import CheckpointError
 from lyric_jax.train.loop import FitConfig, TrainingError
+from lyric_jax.train.objectives import SELECT_METRICS
 
 FLAGS = flags.FLAGS
 
@@ -25,7 +27,8 @@ FLAGS = flags.FLAGS
 def define_flags(**defaults) -> None:
   """Shared flags; ``defaults`` overrides the generic defaults with a study's protocol."""
   d = {"dataset": "synthetic", "epochs": 10, "batch_size": 32, "lr": ["1e-3"], "max_len": "256",
-       "tokenizer": "wordlevel", "min_freq": 2, "patience": 0, "labels": [], **defaults}
+       "tokenizer": "wordlevel", "min_freq": 2, "patience": 0, "labels": [], "vocab_size": 30000,
+       "select_metric": "accuracy", **defaults}
   flags.DEFINE_string("data_dir", None, "Folder holding the data files (else $LYRIC_JAX_DATA, else ./data).")
   flags.DEFINE_string("dataset", d["dataset"], "Data source name (see lyric_jax.data.sources).")
   flags.DEFINE_list("labels", d["labels"], "Keep only these labels (genres), comma-separated; empty = all.")
@@ -44,14 +47,19 @@ def define_flags(**defaults) -> None:
   flags.DEFINE_integer("split_seed", 0, "Seed of the train/val/test split.")
   flags.DEFINE_list("split", ["0.8", "0.1", "0.1"], "Train/val/test fractions.")
   flags.DEFINE_integer("patience", d["patience"], "Early-stopping patience in epochs (0 = off).")
+  flags.DEFINE_enum("select_metric", d["select_metric"], list(SELECT_METRICS),
+                    "Validation metric that picks each replica's best epoch (and early-stops); "
+                    "f1/precision/recall: positive class for binary tasks, macro otherwise.")
   flags.DEFINE_string("optimizer", "adam", "adam | adamw | sgd | rmsprop.")
   flags.DEFINE_float("clip_norm", 0.0, "Clip gradients to this global norm (0 = off).")
   flags.DEFINE_string("tokenizer", d["tokenizer"],
                       "wordlevel | wordpiece (trained on the train split) | path to a tokenizer.json.")
   flags.DEFINE_integer("min_freq", d["min_freq"], "Minimum token frequency for trained vocabularies.")
-  flags.DEFINE_integer("vocab_size", 30000, "Maximum trained vocabulary size.")
+  flags.DEFINE_integer("vocab_size", d["vocab_size"], "Maximum trained vocabulary size.")
   flags.DEFINE_string("max_len", d["max_len"], "Tokens per text: an integer, or mean | p95 | max of train.")
   flags.DEFINE_bool("progress", True, "Show progress bars and per-epoch lines.")
+  flags.DEFINE_multi_string("explain", [], "After training, explain this text (repeatable): print the "
+                            "prediction and write RUN/attention_<i>.png (attention models only).")
 
 
 def text_spec() -> TextSpec:
@@ -69,13 +77,17 @@ def fit_config() -> FitConfig:
 
 
 def base_spec(experiment: str, model: str, model_kwargs: dict, text: bool = True,
-              features: bool = True) -> RunSpec:
+              features: bool = True, dataset: str | None = None,
+              dataset_options: dict | None = None) -> RunSpec:
+  """``dataset``/``dataset_options`` let an experiment pick its source (e.g. from --task)."""
+  dataset = dataset or FLAGS.dataset
   options = ({"num_examples": FLAGS.num_examples, "num_classes": FLAGS.num_classes, "seed": FLAGS.split_seed}
-             if FLAGS.dataset == "synthetic" else {})
-  return RunSpec(experiment=experiment, dataset=FLAGS.dataset, model=model, model_kwargs=model_kwargs,
-                 dataset_options=options, labels=tuple(FLAGS.labels),
+             if dataset == "synthetic" else {})
+  return RunSpec(experiment=experiment, dataset=dataset, model=model, model_kwargs=model_kwargs,
+                 dataset_options={**options, **(dataset_options or {})}, labels=tuple(FLAGS.labels),
                  text=text_spec() if text else None, features=features, fit=fit_config(),
-                 split_fractions=tuple(float(x) for x in FLAGS.split), split_seed=FLAGS.split_seed)
+                 split_fractions=tuple(float(x) for x in FLAGS.split), split_seed=FLAGS.split_seed,
+                 select_metric=FLAGS.select_metric)
 
 
 def main(make_spec: Callable[[], RunSpec]) -> Callable[[list[str]], None]:
@@ -88,9 +100,12 @@ def main(make_spec: Callable[[], RunSpec]) -> Callable[[list[str]], None]:
     run_dir = Path(FLAGS.workdir) / (FLAGS.run_name or f"{spec.experiment}-{spec.model}-{spec.dataset}")
     try:
       results = run(spec, run_dir, FLAGS.data_dir, FLAGS.overwrite)
+      print(write_run_report(results, run_dir))
+      print(f"Run directory: {run_dir} (RESULTS.md, learning_curves.png, confusion.png, metrics.jsonl)")
+      for i, text in enumerate(FLAGS.explain, 1):
+        png = run_dir / f"attention_{i}.png"
+        print(f"explain {i}: {explain_to_png(run_dir, text, png).describe()}; heatmap {png}")
     except (DataError, CheckpointError, TrainingError) as e:
       sys.exit(f"error: {e}")
-    print(write_run_report(results, run_dir))
-    print(f"Run directory: {run_dir} (RESULTS.md, learning_curves.png, confusion.png, metrics.jsonl)")
 
   return _main

@@ -23,7 +23,7 @@ from lyric_jax.data.splits import SPLITS, stratified_group_split
 from lyric_jax.data.table import LABEL, Table, select_labels
 from lyric_jax.models import registry
 from lyric_jax.train.loop import FitConfig, FitResult, fit
-from lyric_jax.train.objectives import Classification
+from lyric_jax.train.objectives import Classification, resolve_select_metric
 
 CONFIG_FILE, RESULTS_FILE = "config.json", "results.json"
 
@@ -41,6 +41,9 @@ class RunSpec:
   fit: FitConfig = FitConfig()
   split_fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
   split_seed: int = 0
+  # Validation metric that picks each replica's best epoch (and drives early stopping);
+  # 'f1' = positive-class F1 for binary tasks, macro-F1 otherwise (see objectives).
+  select_metric: str = "accuracy"
 
   def to_json(self) -> dict:
     return json.loads(json.dumps(dataclasses.asdict(self)))
@@ -72,7 +75,8 @@ def prepare_run_dir(spec: RunSpec, run_dir: Path, overwrite: bool = False) -> No
   if overwrite and run_dir.exists():
     shutil.rmtree(run_dir)
   if config.exists():
-    old, new = json.loads(config.read_text()), spec.to_json()
+    # Through RunSpec, so fields added since the run was made compare as their defaults.
+    old, new = RunSpec.from_json(json.loads(config.read_text())).to_json(), spec.to_json()
     for d in (old, new):
       d["fit"] = {k: v for k, v in d["fit"].items() if k not in ("epochs", "progress")}
     diffs = _diff(old, new)
@@ -113,7 +117,11 @@ def build_model(spec: RunSpec, preprocessor: Preprocessor):
 
 
 def objective_for(spec: RunSpec, preprocessor: Preprocessor):
-  return Classification(preprocessor.num_classes)
+  try:
+    metric = resolve_select_metric(spec.select_metric, preprocessor.num_classes)
+  except ValueError as e:
+    raise DataError(str(e)) from None
+  return Classification(preprocessor.num_classes, select_metric=metric)
 
 
 def run(spec: RunSpec, run_dir: str | Path, data_dir: str | None = None,

@@ -29,6 +29,14 @@ class Source:
   label_column: str | None = None        # the file's label column (absent in unlabelled files)
   download_key: str | None = None        # manifest entry fetched when no candidate exists
   description: str = ""
+  # Formats that are not one CSV (folders of .txt, tab-separated files) say themselves
+  # whether a file holds labels; None = look for label_column in the CSV header.
+  detect_labels: Callable[[Path], bool] | None = None
+  # The reader's text cleaning (e.g. HTML line breaks), so a raw --text is cleaned the same way.
+  clean_text: Callable[[str], str] | None = None
+
+  def clean(self, text: str) -> str:
+    return self.clean_text(text) if self.clean_text is not None else text
 
   def load(self, data_dir: str | Path | None = None, **options) -> Table:
     path = download.find_file(download.resolve_data_dir(data_dir), list(self.candidates),

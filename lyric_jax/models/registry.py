@@ -11,6 +11,11 @@ MODELS = {
     "text": "lyric_jax.models.bag:TextBag",
     "meta": "lyric_jax.models.mlp:FeatureMLP",
     "combined": "lyric_jax.models.bag:CombinedBag",
+    # Recurrent classifier; cell/pooling/sizes come from the run's model_kwargs.
+    "rnn": "lyric_jax.models.sequence:RecurrentClassifier",
+    # Study S3: the same class run as embedding → LSTM → attention pooling → dense.
+    "attn_lstm": "lyric_jax.models.sequence:RecurrentClassifier",
+    "ffnn": "lyric_jax.models.bag:EmbeddingBagMLP",
 }
 
 
