@@ -15,9 +15,11 @@ from absl import flags, logging
 from lyric_jax.data.encode import TextSpec
 from lyric_jax.data.errors import DataError
 from lyric_jax.experiment import RunSpec, run
+from lyric_jax.explain import explain_to_png
 from lyric_jax.report.run_report import write_run_report
 from lyric_jax.train.checkpoint import CheckpointError
 from lyric_jax.train.loop import FitConfig, TrainingError
+from lyric_jax.train.objectives import SELECT_METRICS
 from lyric_jax.train.sharding import ShardingError
 
 FLAGS = flags.FLAGS
@@ -39,7 +41,8 @@ def define_data_flags(dataset: str = "synthetic", labels=()) -> None:
 def define_flags(**defaults) -> None:
   """Shared flags; ``defaults`` overrides the generic defaults with a study's protocol."""
   d = {"dataset": "synthetic", "epochs": 10, "batch_size": 32, "lr": ["1e-3"], "max_len": "256",
-       "tokenizer": "wordlevel", "min_freq": 2, "patience": 0, "labels": [], **defaults}
+       "tokenizer": "wordlevel", "min_freq": 2, "patience": 0, "labels": [], "vocab_size": 30000,
+       "select_metric": "accuracy", **defaults}
   define_data_flags(d["dataset"], d["labels"])
   flags.DEFINE_string("workdir", "runs", "Parent folder of run directories.")
   flags.DEFINE_string("run_name", None, "Run directory name (default: experiment-model-dataset).")
@@ -56,17 +59,22 @@ def define_flags(**defaults) -> None:
                     "Keep rows of one group (e.g. a track under several genres) in one split; "
                     "--nogrouped_split splits rows at random, to measure the leak.")
   flags.DEFINE_integer("patience", d["patience"], "Early-stopping patience in epochs (0 = off).")
+  flags.DEFINE_enum("select_metric", d["select_metric"], list(SELECT_METRICS),
+                    "Validation metric that picks each replica's best epoch (and early-stops); "
+                    "f1/precision/recall: positive class for binary tasks, macro otherwise.")
   flags.DEFINE_string("optimizer", "adam", "adam | adamw | sgd | rmsprop.")
   flags.DEFINE_float("clip_norm", 0.0, "Clip gradients to this global norm (0 = off).")
   flags.DEFINE_string("tokenizer", d["tokenizer"],
                       "wordlevel | wordpiece (trained on the train split) | path to a tokenizer.json.")
   flags.DEFINE_integer("min_freq", d["min_freq"], "Minimum token frequency for trained vocabularies.")
-  flags.DEFINE_integer("vocab_size", 30000, "Maximum trained vocabulary size.")
+  flags.DEFINE_integer("vocab_size", d["vocab_size"], "Maximum trained vocabulary size.")
   flags.DEFINE_string("max_len", d["max_len"], "Tokens per text: an integer, or mean | p95 | max of train.")
   flags.DEFINE_bool("progress", True, "Show progress bars and per-epoch lines.")
   flags.DEFINE_integer("devices", 0, "Devices to train on (0 = all visible).")
   flags.DEFINE_enum("shard", "data", ["data", "population"],
                     "Multi-device layout: split each batch (data) or the replicas (population).")
+  flags.DEFINE_multi_string("explain", [], "After training, explain this text (repeatable): print the "
+                            "prediction and write RUN/attention_<i>.png (attention models only).")
 
 
 def text_spec(**layout) -> TextSpec:
@@ -75,9 +83,9 @@ def text_spec(**layout) -> TextSpec:
                   vocab_size=FLAGS.vocab_size, max_len=FLAGS.max_len, **layout)
 
 
-def dataset_options() -> dict:
+def dataset_options(dataset: str | None = None) -> dict:
   """The source's options: the synthetic generator's flags, else parsed --dataset_options."""
-  if FLAGS.dataset == "synthetic":
+  if (dataset or FLAGS.dataset) == "synthetic":
     return {"num_examples": FLAGS.num_examples, "num_classes": FLAGS.num_classes, "seed": FLAGS.split_seed}
   options = {}
   for item in FLAGS.dataset_options:
@@ -113,16 +121,17 @@ def data_spec() -> RunSpec:
 
 
 def base_spec(experiment: str, model: str, model_kwargs: dict, text: bool | TextSpec = True,
-              features: bool = True, **fields) -> RunSpec:
+              features: bool = True, dataset: str | None = None, **fields) -> RunSpec:
   """The spec from the shared flags.
 
   ``text``: True = the tokenizer flags (flat layout), a TextSpec as given, False = no text;
-  ``fields`` sets other RunSpec fields (e.g. label_map).
+  ``dataset`` lets an experiment pick its source (e.g. from --task); ``fields`` sets other
+  RunSpec fields (e.g. label_map).
   """
   text_part = text if isinstance(text, TextSpec) else (text_spec() if text else None)
-  return RunSpec(experiment=experiment, dataset=FLAGS.dataset, model=model, model_kwargs=model_kwargs,
-                 dataset_options=dataset_options(), labels=tuple(FLAGS.labels),
-                 text=text_part, features=features, fit=fit_config(),
+  return RunSpec(experiment=experiment, dataset=dataset or FLAGS.dataset, model=model,
+                 model_kwargs=model_kwargs, dataset_options=dataset_options(dataset), labels=tuple(FLAGS.labels),
+                 text=text_part, features=features, fit=fit_config(), select_metric=FLAGS.select_metric,
                  split_fractions=tuple(float(x) for x in FLAGS.split), split_seed=FLAGS.split_seed,
                  grouped_split=FLAGS.grouped_split, subset=FLAGS.subset, **fields)
 
@@ -144,11 +153,14 @@ def main(make_spec: Callable[[], RunSpec]) -> Callable[[list[str]], None]:
       spec = make_spec()
       run_dir = Path(FLAGS.workdir) / (FLAGS.run_name or default_run_name(spec))
       results = run(spec, run_dir, FLAGS.data_dir, FLAGS.overwrite)
+      print(write_run_report(results, run_dir))
+      extra = ", attention.png" if results.get("attention_png") else ""
+      print(f"Run directory: {run_dir} (RESULTS.md, learning_curves.png, confusion.png{extra}, metrics.jsonl)")
+      for i, text in enumerate(FLAGS.explain, 1):
+        png = run_dir / f"attention_{i}.png"
+        print(f"explain {i}: {explain_to_png(run_dir, text, png).describe()}; heatmap {png}")
     except (DataError, CheckpointError, TrainingError, ShardingError) as e:
       sys.exit(f"error: {e}")
-    print(write_run_report(results, run_dir))
-    extra = ", attention.png" if results.get("attention_png") else ""
-    print(f"Run directory: {run_dir} (RESULTS.md, learning_curves.png, confusion.png{extra}, metrics.jsonl)")
 
   return _main
 

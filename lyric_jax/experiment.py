@@ -26,7 +26,7 @@ from lyric_jax.data.table import GROUP, LABEL, Table, select_labels
 from lyric_jax.models import registry
 from lyric_jax.report import attention
 from lyric_jax.train.loop import FitConfig, FitResult, fit
-from lyric_jax.train.objectives import Classification
+from lyric_jax.train.objectives import Classification, resolve_select_metric
 
 CONFIG_FILE, RESULTS_FILE = "config.json", "results.json"
 _RESUMABLE_CHANGES = ("epochs", "progress", "devices", "shard")
@@ -48,6 +48,9 @@ class RunSpec:
   split_seed: int = 0
   grouped_split: bool = True            # False: plain row split, to measure what group leakage is worth
   subset: int = 0                       # a random subset of this many rows (study S0: 25,000); 0 = all
+  # Validation metric that picks each replica's best epoch (and drives early stopping);
+  # 'f1' = positive-class F1 for binary tasks, macro-F1 otherwise (see objectives).
+  select_metric: str = "accuracy"
 
   def to_json(self) -> dict:
     return json.loads(json.dumps(dataclasses.asdict(self)))
@@ -135,7 +138,11 @@ def build_model(spec: RunSpec, preprocessor: Preprocessor):
 
 
 def objective_for(spec: RunSpec, preprocessor: Preprocessor):
-  return Classification(preprocessor.num_classes)
+  try:
+    metric = resolve_select_metric(spec.select_metric, preprocessor.num_classes)
+  except ValueError as e:
+    raise DataError(str(e)) from None
+  return Classification(preprocessor.num_classes, select_metric=metric)
 
 
 def run(spec: RunSpec, run_dir: str | Path, data_dir: str | None = None,

@@ -2,6 +2,7 @@
 
     python -m lyric_jax.predict --run_dir=RUN --data_file=FILE [--output=preds.csv]
     python -m lyric_jax.predict --run_dir=RUN --text="some lyrics"
+    python -m lyric_jax.predict --run_dir=RUN --text="a review" --explain_png=attention.png
 
 FILE is read with the run's own data source (same format as training, CSV gzipped
 or not, labels optional). Writes one prediction per kept row with class
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 from absl import app, flags, logging
 
+from lyric_jax import explain
 from lyric_jax.data import sources
 from lyric_jax.data.batches import iterate_batches, num_rows
 from lyric_jax.data.encode import Preprocessor
@@ -27,7 +29,7 @@ from lyric_jax.data.table import LABEL, ROW, TEXT, Table
 from lyric_jax.experiment import build_model, load_spec, objective_for, relabel
 from lyric_jax.train import steps
 from lyric_jax.train.checkpoint import CheckpointError
-from lyric_jax.train.loop import restore_best
+from lyric_jax.train.loop import choose_replica, restore_best
 from lyric_jax.train.objectives import classification_summary
 
 
@@ -46,8 +48,9 @@ def read_input(run_dir: Path, data_file: str | None, text: str | None) -> Table:
   if not data_file:
     raise DataError("Give --data_file=FILE or --text=TEXT")
   path = Path(data_file)
-  columns = _columns(path)
-  table = source.read_file(path, labeled=source.label_column in columns, options=spec.dataset_options)
+  labeled = (source.detect_labels(path) if source.detect_labels is not None
+             else source.label_column in _columns(path))
+  table = source.read_file(path, labeled=labeled, options=spec.dataset_options)
   return relabel(table, spec) if table.labeled else table
 
 
@@ -78,7 +81,7 @@ def predict(run_dir: str | Path, table: Table, replica: str = "best",
       np.asarray(predict_step(params, model_state, batch)["probabilities"])
       for batch in iterate_batches({k: v for k, v in arrays.items() if k != "label"}, batch_size)
   ], axis=1)[:, :num_rows(arrays)]                         # [P, N, C]; drop padding rows
-  chosen = _choose_replica(probs, np.asarray(loop["best_score"]), replica)
+  chosen = choose_replica(probs, np.asarray(loop["best_score"]), replica)
   out = pd.DataFrame({ROW: table.frame[ROW].to_numpy(),
                       "predicted": np.asarray(preprocessor.labels)[chosen.argmax(-1)]})
   for i, label in enumerate(preprocessor.labels):
@@ -104,23 +107,14 @@ def _confusion(true: np.ndarray, pred: np.ndarray, c: int) -> np.ndarray:
   return confusion
 
 
-def _choose_replica(probs: np.ndarray, best_score: np.ndarray, replica: str) -> np.ndarray:
-  """'best' (highest validation score), 'mean' (ensemble average), or a replica index."""
-  if replica == "best":
-    return probs[int(np.argmax(best_score))]
-  if replica == "mean":
-    return probs.mean(0)
-  if replica.isdigit() and int(replica) < len(probs):
-    return probs[int(replica)]
-  raise DataError(f"--replica must be best, mean or an index below {len(probs)}, got {replica!r}")
-
-
 FLAGS = flags.FLAGS
 flags.DEFINE_string("run_dir", None, "A training run directory (holds config.json and checkpoints/).")
 flags.DEFINE_string("data_file", None, "File to predict, in the run's source format (labels optional).")
 flags.DEFINE_string("text", None, "A single raw text to classify instead of a file.")
 flags.DEFINE_string("output", None, "Predictions CSV (default: RUN/predictions/<file stem>.csv).")
 flags.DEFINE_string("replica", "best", "best | mean | replica index: which population member predicts.")
+flags.DEFINE_string("explain_png", None, "With --text: write the model's attention over the text's "
+                    "tokens as a heatmap PNG here (attention models only).")
 
 
 def main(argv):
@@ -133,6 +127,11 @@ def main(argv):
     table = read_input(run_dir, FLAGS.data_file, FLAGS.text)
     if table.drops:
       print(table.report())
+    if FLAGS.explain_png and FLAGS.text is None:
+      raise DataError("--explain_png explains one --text, not a --data_file")
+    if FLAGS.explain_png:
+      print(explain.explain_to_png(run_dir, FLAGS.text, FLAGS.explain_png, FLAGS.replica).describe())
+      return
     predictions, metrics = predict(run_dir, table, FLAGS.replica)
   except (DataError, CheckpointError) as e:
     sys.exit(f"error: {e}")
@@ -147,7 +146,9 @@ def main(argv):
   if metrics is not None:
     metrics_path = output.with_suffix(".metrics.json")
     metrics_path.write_text(json.dumps({**metrics, "drops": table.drops}, indent=1))
-    print(f"accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f} "
+    binary = (f", precision {metrics['precision']:.4f}, recall {metrics['recall']:.4f}, "
+              f"F1 {metrics['f1']:.4f}" if "f1" in metrics else "")
+    print(f"accuracy {metrics['accuracy']:.4f}{binary}, macro-F1 {metrics['macro_f1']:.4f} "
           f"(replica {FLAGS.replica}; replicas {metrics['replica_accuracy_mean']:.4f} ± "
           f"{metrics['replica_accuracy_std']:.4f}); metrics in {metrics_path}")
 

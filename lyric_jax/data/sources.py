@@ -32,6 +32,9 @@ class Source:
   # The reader's text transforms (e.g. punctuation stripping), for raw text that does not
   # come through ``read`` (``predict --text``); None = the text is used as given.
   text_transform: Callable[[pd.Series], pd.Series] | None = None
+  # Formats that are not one CSV (folders of .txt, tab-separated files) say themselves
+  # whether a file holds labels; None = look for label_column in the CSV header.
+  detect_labels: Callable[[Path], bool] | None = None
 
   def load(self, data_dir: str | Path | None = None, **options) -> Table:
     path = download.find_file(download.resolve_data_dir(data_dir), list(self.candidates),

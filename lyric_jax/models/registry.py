@@ -20,6 +20,9 @@ MODELS = {
     # Study S0: flat (Bi)LSTM/GRU over [B, T] tokens, and the HAN over [B, L, W] lines.
     "rnn": "lyric_jax.models.sequence:RecurrentClassifier",
     "han": "lyric_jax.models.han:HAN",
+    # Study S3: the same class run as embedding → LSTM → attention pooling → dense.
+    "attn_lstm": "lyric_jax.models.sequence:RecurrentClassifier",
+    "ffnn": "lyric_jax.models.bag:EmbeddingBagMLP",
 }
 
 # Models that read line-structured input (TextSpec.layout='lines'); the rest read flat tokens.

@@ -1,20 +1,72 @@
-"""Attention heatmaps: what a model looked at in one song (word and line weights).
+"""Attention heatmaps: one cell per token, coloured by its weight, annotated with the token.
 
-Models sow their weights (``self.sow('intermediates', 'attention_weights', w)``);
-``attention_weights`` collects them by module name, ``plot_song_attention`` draws them.
+Flat texts are wrapped into rows of ``columns`` tokens (as in study S3's figures);
+a HAN passes one list of tokens per line instead: each line becomes a row, labelled
+with its line-attention weight. Models sow their weights
+(``self.sow('intermediates', 'attention_weights', w)``); ``attention_weights`` collects them.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import flax
+
 import matplotlib
 
-matplotlib.use("Agg")
+matplotlib.use("Agg")   # headless: plots are files, never windows
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+_MAX_CHARS = 12   # longer tokens are shortened so the grid stays readable
+
+
+def token_grid(tokens: Sequence, weights: Sequence, columns: int = 12) -> tuple[list[list[str]], np.ndarray]:
+  """(token rows, weight grid [rows, width]); NaN where a row has no token.
+
+  ``tokens`` is a flat list (wrapped every ``columns``) or a list of rows (one per line).
+  """
+  if tokens and not isinstance(tokens[0], str):
+    rows = [list(r) for r in tokens]
+    weight_rows = [np.asarray(w, float)[:len(r)] for w, r in zip(weights, rows)]
+  else:
+    rows = [list(tokens[i:i + columns]) for i in range(0, len(tokens), columns)]
+    flat = np.asarray(weights, float)[:len(tokens)]
+    weight_rows = [flat[i:i + columns] for i in range(0, len(tokens), columns)]
+  width = max([len(r) for r in rows] + [1])
+  grid = np.full((max(len(rows), 1), width), np.nan)
+  for i, w in enumerate(weight_rows):
+    grid[i, :len(w)] = w
+  return rows, grid
+
+
+def attention_heatmap(tokens: Sequence, weights: Sequence, path: str | Path, *, title: str = "",
+                      columns: int = 12, row_labels: Sequence[str] | None = None) -> np.ndarray:
+  """Writes the heatmap PNG and returns its weight grid (one finite cell per token)."""
+  rows, grid = token_grid(tokens, weights, columns)
+  # Colours span the weights shown (as seaborn's heatmap does), so relative emphasis is
+  # visible even when attention is nearly uniform; the colour bar gives the values.
+  finite = grid[np.isfinite(grid)]
+  vmin, vmax = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+  vmin = vmin if vmax > vmin else 0.0
+  vmax = vmax if vmax > vmin else 1.0
+  fig, ax = plt.subplots(figsize=(0.9 * grid.shape[1] + 2.0, 0.45 * grid.shape[0] + 1.3))
+  image = ax.imshow(np.ma.masked_invalid(grid), cmap="YlOrRd", vmin=vmin, vmax=vmax, aspect="auto")
+  for r, row in enumerate(rows):
+    for c, token in enumerate(row):
+      label = token if len(token) <= _MAX_CHARS else token[:_MAX_CHARS - 1] + "…"
+      ax.text(c, r, label, ha="center", va="center", fontsize=8,
+              color="white" if grid[r, c] > vmin + 0.6 * (vmax - vmin) else "black")
+  ax.set_xticks([])
+  ax.set_yticks(range(len(row_labels)) if row_labels else [], row_labels or [], fontsize=7)
+  ax.set_title(title, fontsize=10)
+  fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02, label="attention weight")
+  fig.tight_layout()
+  fig.savefig(path, dpi=120)
+  plt.close(fig)
+  return grid
+
 
 FLAT_ROW = 12   # a flat model's tokens are drawn in rows of this many words
 
@@ -45,39 +97,6 @@ def song_attention(weights: dict[str, np.ndarray], batch: Mapping[str, np.ndarra
   return wrap(tokens), wrap(word[index]), None
 
 
-def plot_song_attention(words: list[list[str]], word_weights: np.ndarray, line_weights: np.ndarray | None,
-                        path: str | Path, title: str = "") -> None:
-  """Heatmap: one row per line (its words printed on their weight), line weights in a side column."""
-  rows, width = word_weights.shape
-  fig_w, fig_h = 2.0 + 0.85 * width, 1.2 + 0.28 * max(rows, 1)
-  columns = 2 if line_weights is not None else 1
-  fig, axes = plt.subplots(1, columns, figsize=(fig_w, fig_h), squeeze=False,
-                           gridspec_kw={"width_ratios": [1, width][-columns:]})
-  if line_weights is not None:
-    ax = axes[0, 0]
-    ax.imshow(np.asarray(line_weights)[:, None], cmap="Oranges", aspect="auto", vmin=0)
-    ax.set_xticks([0], ["line"])
-    ax.set_yticks(range(rows), [str(i + 1) for i in range(rows)], fontsize=6)
-    for i, w in enumerate(line_weights):
-      ax.text(0, i, f"{w:.2f}", ha="center", va="center", fontsize=5)
-  ax = axes[0, -1]
-  masked = np.ma.masked_where(np.array([[w == "" for w in r] + [True] * (width - len(r)) for r in words]),
-                              word_weights)
-  ax.imshow(masked, cmap="Blues", aspect="auto", vmin=0)
-  for i, row in enumerate(words):
-    for j, word in enumerate(row):
-      if word:
-        ax.text(j, i, word, ha="center", va="center", fontsize=6)
-  ax.set_xticks([])
-  ax.set_yticks([])
-  ax.set_title("word attention (each line's weights sum to 1)" if line_weights is not None
-               else "token attention", fontsize=8)
-  fig.suptitle(title, fontsize=9)
-  fig.tight_layout()
-  fig.savefig(path, dpi=130)
-  plt.close(fig)
-
-
 def write_attention_png(model, variables, batch: Mapping[str, np.ndarray], id_to_token, path: str | Path,
                         title: str = "") -> bool:
   """Draws song 0 of ``batch``; returns False (nothing written) when the model sows no attention."""
@@ -85,6 +104,8 @@ def write_attention_png(model, variables, batch: Mapping[str, np.ndarray], id_to
   if not weights:
     return False
   tokens, word_weights, line_weights = song_attention(weights, batch)
-  words = [[id_to_token(int(t)) if t else "" for t in row] for row in tokens]
-  plot_song_attention(words, word_weights, line_weights, path, title)
+  words = [[id_to_token(int(t)) for t in row if t] for row in tokens]
+  labels = ([f"line {i + 1} ({w:.2f})" for i, w in enumerate(line_weights)]
+            if line_weights is not None else None)
+  attention_heatmap(words, word_weights, path, title=title, row_labels=labels)
   return True

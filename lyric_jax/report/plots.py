@@ -12,18 +12,33 @@ import numpy as np  # noqa: E402
 from matplotlib import colors  # noqa: E402
 
 from lyric_jax.report.confusions import cluster_order  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 
-def learning_curves(history: list[dict], path: str | Path, metrics=("loss", "accuracy")) -> None:
-  fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5), squeeze=False)
+def curve_metrics(history: list[dict]) -> tuple[str, ...]:
+  """Loss, accuracy, and precision/recall/F1: the positive class's for binary tasks, else macro."""
+  summary = history[0]["train"][0] if history else {}
+  kind = ("precision", "recall", "f1") if "f1" in summary else ("macro_precision", "macro_recall", "macro_f1")
+  return ("loss", "accuracy") + tuple(m for m in kind if m in summary)
+
+
+def learning_curves(history: list[dict], path: str | Path, metrics=None) -> None:
+  """One panel per metric (train and val per epoch, mean ± std band over replicas)."""
+  metrics = tuple(metrics or curve_metrics(history))
+  columns = min(3, len(metrics))
+  rows = -(-len(metrics) // columns)
+  fig, axes = plt.subplots(rows, columns, figsize=(5 * columns, 3.5 * rows), squeeze=False)
+  for ax in axes.flat[len(metrics):]:
+    ax.axis("off")
   epochs = [r["epoch"] for r in history]
-  for ax, metric in zip(axes[0], metrics):
+  for ax, metric in zip(axes.flat, metrics):
     for split, color in (("train", "tab:blue"), ("val", "tab:orange")):
       values = np.array([[s[metric] for s in r[split]] for r in history])
       mean, std = values.mean(1), values.std(1)
       ax.plot(epochs, mean, color=color, label=split)
       ax.fill_between(epochs, mean - std, mean + std, color=color, alpha=0.2)
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(metric)
     ax.legend()
   fig.tight_layout()

@@ -10,9 +10,12 @@ from __future__ import annotations
 import numpy as np
 
 from lyric_jax.report.confusions import confused_pairs
-from lyric_jax.report.published import published
+from lyric_jax.report.published import published_context, published_metrics
 
 HEADLINE_METRICS = ("accuracy", "macro_f1", "top5_accuracy")
+# Shown when the summaries have them: the positive class's (binary tasks) and macro recall
+# (SemEval's headline metric).
+EXTRA_METRICS = ("precision", "recall", "f1", "macro_recall")
 
 
 def mean_std(values) -> str:
@@ -59,12 +62,14 @@ def results_markdown(results: dict) -> str:
       "|---|---|---|---|",
   ]
   # A study's number is only comparable on real data, never on the synthetic set.
-  study = (published(spec["experiment"], spec["model"], spec.get("model_kwargs"), spec.get("label_map", ""))
-           if spec["dataset"] != "synthetic" else None)
-  for metric in HEADLINE_METRICS:
+  real = spec["dataset"] != "synthetic"
+  study = (published_metrics(spec["experiment"], spec["dataset"], spec["model"], spec.get("model_kwargs"),
+                             spec.get("label_map", "")) if real else {})
+  metrics = HEADLINE_METRICS + tuple(m for m in EXTRA_METRICS if m in summaries[0])
+  for metric in metrics:
     cells = [mean_std([s[metric] for s in picked]),
              f"{100 * results['majority_rate']:.2f}" if metric == "accuracy" else "",
-             f"{100 * study[1]:.1f} ({study[0]})" if study and metric == "accuracy" else ""]
+             f"{100 * study[metric][1]:.2f} ({study[metric][0]})" if metric in study else ""]
     lines.append(f"| {metric} | " + " | ".join(cells) + " |")
   groups = lr_groups(results)
   if len(groups) > 1:
@@ -74,6 +79,8 @@ def results_markdown(results: dict) -> str:
       mark = " (selected on val)" if rate == lr else ""
       lines.append(f"| {rate:g}{mark} | {mean_std([results['val'][i][metric] for i in idx])} "
                    f"| {mean_std([summaries[i]['accuracy'] for i in idx])} |")
+  if real and published_context(spec["experiment"], spec["dataset"]):
+    lines += [""] + [f"Context: {c}" for c in published_context(spec["experiment"], spec["dataset"])]
   lines += ["", "| class | accuracy (recall) % |", "|---|---|"]
   per_class = np.array([s["per_class_accuracy"] for s in picked])
   for i, label in enumerate(results["data"]["labels"]):

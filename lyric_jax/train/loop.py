@@ -19,6 +19,7 @@ import numpy as np
 from tqdm import tqdm
 
 from lyric_jax.data.batches import epoch_order, iterate_batches, num_batches, num_rows
+from lyric_jax.data.errors import DataError
 from lyric_jax.train import steps
 from lyric_jax.train.checkpoint import CheckpointError, LoopCheckpointer
 from lyric_jax.train.sharding import Placement
@@ -150,11 +151,28 @@ def initial_loop_state(model, sample_batch: dict, cfg: FitConfig, tx=None) -> di
 def restore_best(model, sample_batch: dict, cfg: FitConfig, run_dir: str | Path) -> dict:
   """The loop state of a run's latest checkpoint (for prediction); errors if there is none."""
   checkpointer = LoopCheckpointer(Path(run_dir) / "checkpoints")
-  restored = checkpointer.restore_latest(initial_loop_state(model, sample_batch, cfg))
+  # Restoring needs only the template's shapes: eval_shape skips compiling and running the
+  # initialisers (~8 s of a CPU predict for an LSTM run).
+  template = jax.eval_shape(lambda: initial_loop_state(model, sample_batch, cfg))
+  restored = checkpointer.restore_latest(template)
   checkpointer.close()
   if restored is None:
     raise CheckpointError(f"{run_dir} has no checkpoint yet: train it first")
   return restored[1]
+
+
+def choose_replica(values: np.ndarray, best_score: np.ndarray, replica: str) -> np.ndarray:
+  """One answer from per-replica ``values`` [P, ...] (probabilities, attention weights):
+
+  'best' (highest validation score), 'mean' (ensemble average), or a replica index.
+  """
+  if replica == "best":
+    return values[int(np.argmax(best_score))]
+  if replica == "mean":
+    return values.mean(0)
+  if replica.isdigit() and int(replica) < len(values):
+    return values[int(replica)]
+  raise DataError(f"--replica must be best, mean or an index below {len(values)}, got {replica!r}")
 
 
 class Evaluator:
