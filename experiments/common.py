@@ -25,7 +25,7 @@ FLAGS = flags.FLAGS
 def define_flags(**defaults) -> None:
   """Shared flags; ``defaults`` overrides the generic defaults with a study's protocol."""
   d = {"dataset": "synthetic", "epochs": 10, "batch_size": 32, "lr": ["1e-3"], "max_len": "256",
-       "tokenizer": "wordlevel", "min_freq": 2, "patience": 0, "labels": [], **defaults}
+       "tokenizer": "wordlevel", "min_freq": 2, "vocab_size": 30000, "patience": 0, "labels": [], **defaults}
   flags.DEFINE_string("data_dir", None, "Folder holding the data files (else $LYRIC_JAX_DATA, else ./data).")
   flags.DEFINE_string("dataset", d["dataset"], "Data source name (see lyric_jax.data.sources).")
   flags.DEFINE_list("labels", d["labels"], "Keep only these labels (genres), comma-separated; empty = all.")
@@ -47,9 +47,9 @@ def define_flags(**defaults) -> None:
   flags.DEFINE_string("optimizer", "adam", "adam | adamw | sgd | rmsprop.")
   flags.DEFINE_float("clip_norm", 0.0, "Clip gradients to this global norm (0 = off).")
   flags.DEFINE_string("tokenizer", d["tokenizer"],
-                      "wordlevel | wordpiece (trained on the train split) | path to a tokenizer.json.")
+                      "wordlevel | wordpiece | keras (trained on the train split) | path to a tokenizer.json.")
   flags.DEFINE_integer("min_freq", d["min_freq"], "Minimum token frequency for trained vocabularies.")
-  flags.DEFINE_integer("vocab_size", 30000, "Maximum trained vocabulary size.")
+  flags.DEFINE_integer("vocab_size", d["vocab_size"], "Maximum trained vocabulary size.")
   flags.DEFINE_string("max_len", d["max_len"], "Tokens per text: an integer, or mean | p95 | max of train.")
   flags.DEFINE_bool("progress", True, "Show progress bars and per-epoch lines.")
 
@@ -78,19 +78,24 @@ def base_spec(experiment: str, model: str, model_kwargs: dict, text: bool = True
                  split_fractions=tuple(float(x) for x in FLAGS.split), split_seed=FLAGS.split_seed)
 
 
-def main(make_spec: Callable[[], RunSpec]) -> Callable[[list[str]], None]:
-  """An absl ``main`` that runs the spec and turns user errors into one clear line."""
+def main(make_spec: Callable[[], RunSpec],
+         after_run: Callable[[Path, dict, list[str]], None] | None = None) -> Callable[[list[str]], None]:
+  """An absl ``main`` that runs the spec and turns user errors into one clear line.
+
+  ``after_run(run_dir, results, argv)`` runs after the report (e.g. predictions for custom texts).
+  """
 
   def _main(argv):
-    del argv
     logging.set_verbosity(logging.WARNING)   # Orbax logs every save at INFO
     spec = make_spec()
     run_dir = Path(FLAGS.workdir) / (FLAGS.run_name or f"{spec.experiment}-{spec.model}-{spec.dataset}")
     try:
       results = run(spec, run_dir, FLAGS.data_dir, FLAGS.overwrite)
+      print(write_run_report(results, run_dir))
+      if after_run is not None:
+        after_run(run_dir, results, argv[1:])
     except (DataError, CheckpointError, TrainingError) as e:
       sys.exit(f"error: {e}")
-    print(write_run_report(results, run_dir))
-    print(f"Run directory: {run_dir} (RESULTS.md, learning_curves.png, confusion.png, metrics.jsonl)")
+    print(f"Run directory: {run_dir} (RESULTS.md, PNG plots, metrics.jsonl, predictions/)")
 
   return _main

@@ -3,4 +3,4 @@
 Importing this package registers every data source by name in ``sources.SOURCES``.
 """
 
-from lyric_jax.data import sources, synthetic  # noqa: F401  (registration side effect)
+from lyric_jax.data import reviews, sources, synthetic  # noqa: F401  (registration side effect)

@@ -11,6 +11,8 @@ MODELS = {
     "text": "lyric_jax.models.bag:TextBag",
     "meta": "lyric_jax.models.mlp:FeatureMLP",
     "combined": "lyric_jax.models.bag:CombinedBag",
+    "cnn": "lyric_jax.models.cnn:TextCNN",                      # S2 review-score ConvNet
+    "bilstm": "lyric_jax.models.spatial_rnn:SpatialDropoutRNN",  # S2 BiLSTM + spatial dropout
 }
 
 
