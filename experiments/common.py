@@ -65,7 +65,7 @@ def define_flags(**defaults) -> None:
   flags.DEFINE_string("optimizer", "adam", "adam | adamw | sgd | rmsprop.")
   flags.DEFINE_float("clip_norm", 0.0, "Clip gradients to this global norm (0 = off).")
   flags.DEFINE_string("tokenizer", d["tokenizer"],
-                      "wordlevel | wordpiece (trained on the train split) | path to a tokenizer.json.")
+                      "wordlevel | wordpiece | keras (trained on the train split) | path to a tokenizer.json.")
   flags.DEFINE_integer("min_freq", d["min_freq"], "Minimum token frequency for trained vocabularies.")
   flags.DEFINE_integer("vocab_size", d["vocab_size"], "Maximum trained vocabulary size.")
   flags.DEFINE_string("max_len", d["max_len"], "Tokens per text: an integer, or mean | p95 | max of train.")
@@ -143,11 +143,14 @@ def default_run_name(spec: RunSpec) -> str:
   return "-".join(p for p in parts if p)
 
 
-def main(make_spec: Callable[[], RunSpec]) -> Callable[[list[str]], None]:
-  """An absl ``main`` that runs the spec and turns user errors into one clear line."""
+def main(make_spec: Callable[[], RunSpec],
+         after_run: Callable[[Path, dict, list[str]], None] | None = None) -> Callable[[list[str]], None]:
+  """An absl ``main`` that runs the spec and turns user errors into one clear line.
+
+  ``after_run(run_dir, results, argv)`` runs after the report (e.g. predictions for custom texts).
+  """
 
   def _main(argv):
-    del argv
     logging.set_verbosity(logging.WARNING)   # Orbax logs every save at INFO
     try:
       spec = make_spec()
@@ -155,10 +158,12 @@ def main(make_spec: Callable[[], RunSpec]) -> Callable[[list[str]], None]:
       results = run(spec, run_dir, FLAGS.data_dir, FLAGS.overwrite)
       print(write_run_report(results, run_dir))
       extra = ", attention.png" if results.get("attention_png") else ""
-      print(f"Run directory: {run_dir} (RESULTS.md, learning_curves.png, confusion.png{extra}, metrics.jsonl)")
+      print(f"Run directory: {run_dir} (RESULTS.md, PNG plots{extra}, metrics.jsonl, predictions/)")
       for i, text in enumerate(FLAGS.explain, 1):
         png = run_dir / f"attention_{i}.png"
         print(f"explain {i}: {explain_to_png(run_dir, text, png).describe()}; heatmap {png}")
+      if after_run is not None:
+        after_run(run_dir, results, argv[1:])
     except (DataError, CheckpointError, TrainingError, ShardingError) as e:
       sys.exit(f"error: {e}")
 

@@ -16,20 +16,28 @@ from typing import Any
 
 import jax
 import numpy as np
+import pandas as pd
 
-from lyric_jax.data import sources
+from lyric_jax.data import glove, sources
+from lyric_jax.data.batches import SAMPLE_WEIGHT
 from lyric_jax.data.encode import Preprocessor, TextSpec
 from lyric_jax.data.errors import DataError
+from lyric_jax.data.glove import EmbeddingSpec
 from lyric_jax.data.label_maps import apply_label_map
 from lyric_jax.data.splits import SPLITS, stratified_group_split
-from lyric_jax.data.table import GROUP, LABEL, Table, select_labels
+from lyric_jax.data.table import GROUP, LABEL, ROW, Table, select_labels
+from lyric_jax.data.weights import balancing_weights, score_bins
 from lyric_jax.models import registry
 from lyric_jax.report import attention
-from lyric_jax.train.loop import FitConfig, FitResult, fit
-from lyric_jax.train.objectives import Classification, resolve_select_metric
+from lyric_jax.train.baselines import sample_training_distribution
+from lyric_jax.train.loop import FitConfig, FitResult, fit, predict_outputs
+from lyric_jax.train.objectives import ObjectiveSpec, build_objective
+from lyric_jax.train.state import frozen, make_optimizer
 
 CONFIG_FILE, RESULTS_FILE = "config.json", "results.json"
 _RESUMABLE_CHANGES = ("epochs", "progress", "devices", "shard")
+# Text models name their token embedding 'embed'; pretrained vectors and freezing target it.
+EMBEDDING_PARAM = "embed/embedding"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,6 +59,9 @@ class RunSpec:
   # Validation metric that picks each replica's best epoch (and drives early stopping);
   # 'f1' = positive-class F1 for binary tasks, macro-F1 otherwise (see objectives).
   select_metric: str = "accuracy"
+  objective: ObjectiveSpec = ObjectiveSpec()   # classification, or score regression (S2)
+  embedding: EmbeddingSpec = EmbeddingSpec()   # random init, or pretrained vectors; frozen or not
+  train_subsample: int = 1                     # train on every k-th training row (S2 used every 10th)
 
   def to_json(self) -> dict:
     return json.loads(json.dumps(dataclasses.asdict(self)))
@@ -62,6 +73,8 @@ class RunSpec:
     d["fit"] = FitConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in d["fit"].items()})
     d["labels"] = tuple(d.get("labels", ()))
     d["split_fractions"] = tuple(d["split_fractions"])
+    d["objective"] = ObjectiveSpec(**d["objective"]) if d.get("objective") else ObjectiveSpec()
+    d["embedding"] = EmbeddingSpec(**d["embedding"]) if d.get("embedding") else EmbeddingSpec()
     return cls(**d)
 
 
@@ -117,9 +130,13 @@ def relabel(table: Table, spec: RunSpec) -> Table:
 
 
 def split_table(table: Table, spec: RunSpec) -> dict[str, Table]:
+  """Stratified (by class, or by score decile for regression), grouped, seeded splits."""
+  labels = table.frame[LABEL].to_numpy()
+  strata = score_bins(labels.astype(float), 10) if spec.objective.target == "score" else labels
   groups = table.frame[GROUP].to_numpy() if spec.grouped_split else np.arange(len(table))
-  idx = stratified_group_split(table.frame[LABEL].to_numpy(), groups, spec.split_fractions,
-                               spec.split_seed)
+  idx = stratified_group_split(strata, groups, spec.split_fractions, spec.split_seed)
+  if spec.train_subsample > 1:
+    idx["train"] = idx["train"][::spec.train_subsample]
   if len(idx["train"]) == 0 or len(idx["val"]) == 0:
     raise DataError(f"{table.source}: only {len(table)} usable rows, too few for train/val splits")
   return {name: dataclasses.replace(table, frame=table.frame.iloc[i].reset_index(drop=True))
@@ -131,7 +148,7 @@ def build_model(spec: RunSpec, preprocessor: Preprocessor):
   if spec.text is not None and wants_lines != (preprocessor.layout == "lines"):
     raise DataError(f"model {spec.model!r} needs text layout {'lines' if wants_lines else 'flat'}, "
                     f"but the run encodes {preprocessor.layout!r}")
-  kwargs = dict(spec.model_kwargs, num_classes=preprocessor.num_classes)
+  kwargs = dict(spec.model_kwargs, num_classes=preprocessor.num_outputs)
   if spec.text is not None:
     kwargs["vocab_size"] = preprocessor.vocab_size
   return registry.build(spec.model, **kwargs)
@@ -139,10 +156,42 @@ def build_model(spec: RunSpec, preprocessor: Preprocessor):
 
 def objective_for(spec: RunSpec, preprocessor: Preprocessor):
   try:
-    metric = resolve_select_metric(spec.select_metric, preprocessor.num_classes)
+    return build_objective(spec.objective, preprocessor.num_classes, spec.select_metric)
   except ValueError as e:
     raise DataError(str(e)) from None
-  return Classification(preprocessor.num_classes, select_metric=metric)
+
+
+def optimizer_for(spec: RunSpec):
+  """The run's optimiser. Built only here: training and every restore (predict) must agree,
+  because the optimiser state (e.g. which params are frozen) is part of the checkpoint."""
+  mask = frozen([EMBEDDING_PARAM]) if spec.embedding.freeze else None
+  return make_optimizer(spec.fit.optimizer, spec.fit.clip_norm, trainable_mask=mask)
+
+
+def pretrained_embedding(spec: RunSpec, preprocessor: Preprocessor, model, sample: dict,
+                         data_dir: str | None) -> tuple[dict, dict | None]:
+  """({param path: matrix} to initialise from, coverage report) for the run's embedding spec.
+
+  Checks up front that the model has the embedding the spec freezes or fills, with the
+  vectors' dimension, so a mismatch is one clear error rather than a failed init.
+  """
+  if not (spec.embedding.vectors or spec.embedding.freeze):
+    return {}, None
+  shapes = jax.eval_shape(lambda: model.init(jax.random.key(0), sample, train=False))["params"]
+  shape = shapes.get("embed", {}).get("embedding")
+  if spec.text is None or shape is None:
+    raise DataError(f"model {spec.model!r} has no '{EMBEDDING_PARAM}' parameter to freeze or initialise")
+  if not spec.embedding.vectors:
+    return {}, None
+  path = glove.find_vectors(spec.embedding.vectors, data_dir)
+  matrix, coverage = glove.embedding_matrix(path, preprocessor.tokenizer.get_vocab())
+  if matrix.shape != tuple(shape.shape):
+    raise DataError(f"{path.name} has {matrix.shape[1]}-d vectors but the model's embedding is "
+                    f"{shape.shape[1]}-d: set the embedding size (--embed) to {matrix.shape[1]}")
+  print(f"Pretrained vectors {path.name}: {coverage['hits']} of {coverage['vocab_words']} vocabulary "
+        f"words found, {coverage['misses']} misses (zeros); embedding "
+        f"{'frozen' if spec.embedding.freeze else 'trained'}")
+  return {EMBEDDING_PARAM: matrix}, coverage
 
 
 def run(spec: RunSpec, run_dir: str | Path, data_dir: str | None = None,
@@ -157,26 +206,34 @@ def run(spec: RunSpec, run_dir: str | Path, data_dir: str | None = None,
     preprocessor = Preprocessor.load(run_dir)
   else:
     labels = sorted(table.frame[LABEL].unique())
-    preprocessor = Preprocessor.fit(parts["train"], labels, spec.text)
+    preprocessor = Preprocessor.fit(parts["train"], labels, spec.text, target=spec.objective.target)
     preprocessor.save(run_dir)
   data = {name: preprocessor.encode(part) for name, part in parts.items()}
+  if spec.objective.sample_weights == "inverse_bin":
+    data["train"][SAMPLE_WEIGHT] = balancing_weights(
+        data["train"]["label"], target=preprocessor.target, num_bins=spec.objective.weight_bins)
   model = build_model(spec, preprocessor)
-  result = fit(model, objective_for(spec, preprocessor), data, spec.fit, run_dir)
-  results = summarize_run(spec, table, parts, preprocessor, result, data["train"])
-  results["attention_png"] = write_attention_example(model, result, preprocessor, parts, run_dir)
+  objective = objective_for(spec, preprocessor)
+  sample = {k: v[:1] for k, v in data["train"].items() if k not in ("label", SAMPLE_WEIGHT)}
+  overrides, coverage = pretrained_embedding(spec, preprocessor, model, sample, data_dir)
+  result = fit(model, objective, data, spec.fit, run_dir, tx=optimizer_for(spec), param_overrides=overrides)
+  write_eval_predictions(run_dir, spec, parts, data, preprocessor, model, objective, result)
+  results = summarize_run(spec, table, parts, preprocessor, result, objective=objective, embedding=coverage,
+                          train_arrays=data["train"])
+  results["attention_png"] = write_attention_example(model, result, objective, preprocessor, parts, run_dir)
   (run_dir / RESULTS_FILE).write_text(json.dumps(results, indent=1))
   return results
 
 
-def write_attention_example(model, result: FitResult, preprocessor: Preprocessor,
+def write_attention_example(model, result: FitResult, objective, preprocessor: Preprocessor,
                             parts: dict[str, Table], run_dir: Path) -> str | None:
   """attention.png: the best replica's attention over the first song of the evaluation split."""
-  if preprocessor.tokenizer is None:
+  if preprocessor.tokenizer is None or preprocessor.target != "classes":
     return None
   split = parts.get("test", parts["val"])
   song = dataclasses.replace(split, frame=split.frame.iloc[:1].reset_index(drop=True))
   batch = preprocessor.encode(song)
-  best = int(np.argmax([s["accuracy"] for s in result.val]))
+  best = int(np.argmax([s[objective.select_metric] for s in result.val]))
   params = jax.tree.map(lambda x: x[best], result.best)
   variables = {"params": params["params"], **params["model_state"]}
   probs = jax.nn.softmax(model.apply(variables, batch, train=False)[0])
@@ -188,25 +245,64 @@ def write_attention_example(model, result: FitResult, preprocessor: Preprocessor
   return path.name if written else None
 
 
+EVAL_PREDICTIONS = "predictions/eval_{split}.csv"
+
+
+def write_eval_predictions(run_dir: Path, spec: RunSpec, parts: dict[str, Table], data: dict,
+                           preprocessor: Preprocessor, model, objective, result: FitResult) -> Path:
+  """Per-row predictions of the best parameters on the evaluation split (for plots and audits).
+
+  ``predicted`` (and class probabilities) come from the replica with the best validation
+  score, ``predicted_r<i>`` from each replica; score runs add one ``benchmark`` draw
+  from the training score distribution (the study's random-sampling benchmark).
+  """
+  split = "test" if "test" in data else "val"
+  outputs = predict_outputs(objective, model.apply, result.best["params"], result.best["model_state"],
+                            data[split], spec.fit.eval_batch_size)
+  best = int(np.argmax([s[objective.select_metric] for s in result.val]))
+  frame = pd.DataFrame({ROW: parts[split].frame[ROW].to_numpy(), "label": parts[split].frame[LABEL].to_numpy()})
+  for name, column in objective.prediction_columns({k: v[best] for k, v in outputs.items()},
+                                                   preprocessor.labels).items():
+    frame[name] = column
+  for i in range(len(result.val)):
+    frame[f"predicted_r{i}"] = objective.prediction_columns({k: v[i] for k, v in outputs.items()},
+                                                            preprocessor.labels)["predicted"]
+  if preprocessor.target == "score":
+    frame["benchmark"] = sample_training_distribution(
+        parts["train"].frame[LABEL].to_numpy(float), len(frame), spec.fit.seeds[0])
+  path = run_dir / EVAL_PREDICTIONS.format(split=split)
+  path.parent.mkdir(parents=True, exist_ok=True)
+  frame.to_csv(path, index=False)
+  return path
+
+
 def summarize_run(spec: RunSpec, table: Table, parts: dict[str, Table], preprocessor: Preprocessor,
-                  result: FitResult, train_arrays: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
-  train_labels = parts["train"].frame[LABEL]
-  majority = train_labels.value_counts().idxmax()
+                  result: FitResult, *, objective=None, embedding: dict | None = None,
+                  train_arrays: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
+  objective = objective or objective_for(spec, preprocessor)
   eval_split = "test" if result.test is not None else "val"
-  spec_objective_metric = objective_for(spec, preprocessor).select_metric
   summaries = result.test if result.test is not None else result.val
+  train_labels, eval_labels = parts["train"].frame[LABEL], parts[eval_split].frame[LABEL]
+  baseline = objective.baseline(train_labels.to_numpy(), eval_labels.to_numpy(), spec.fit.seeds)
+  if preprocessor.target == "classes":    # kept as top-level keys for existing readers
+    extra = {"majority_label": baseline["label"], "majority_rate": baseline["accuracy"]}
+  else:
+    extra = {"score_range": [float(train_labels.min()), float(train_labels.max())]}
   return {
       "spec": spec.to_json(),
+      "objective": spec.objective.kind,
+      "headline": list(objective.headline),
       "data": {"source": table.source, "rows": len(table), "drops": table.drops, "notes": table.notes,
                "split_sizes": {k: len(v) for k, v in parts.items()},
                "label_counts": table.frame[LABEL].value_counts().to_dict(),
                "labels": preprocessor.labels, "vocab_size": preprocessor.vocab_size,
                "layout": preprocessor.layout, "max_len": preprocessor.max_len,
-               "max_lines": preprocessor.max_lines, "max_words": preprocessor.max_words},
+               "max_lines": preprocessor.max_lines, "max_words": preprocessor.max_words,
+               "target": preprocessor.target, "embedding": embedding},
       "eval_split": eval_split,
-      "select_metric": spec_objective_metric,
-      "majority_label": majority,
-      "majority_rate": float((parts[eval_split].frame[LABEL] == majority).mean()),
+      "select_metric": objective.select_metric,
+      "baseline": baseline,
+      **extra,
       "replicas": spec.fit.replicas,
       "best_epoch": result.best_epoch.tolist(),
       "val": result.val,

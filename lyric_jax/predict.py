@@ -5,16 +5,19 @@
     python -m lyric_jax.predict --run_dir=RUN --text="a review" --explain_png=attention.png
 
 FILE is read with the run's own data source (same format as training, CSV gzipped
-or not, labels optional). Writes one prediction per kept row with class
-probabilities; rows the reader drops are counted and reported. When FILE has
-labels, the same metrics as training are printed and written to metrics.json.
+or not, labels optional). Writes one prediction per kept row (class and class
+probabilities, or the predicted score for regression runs); rows the reader drops
+are counted and reported. When FILE has labels, the objective's metrics (accuracy,
+macro-F1 … or MAE, RMSE …) are printed and written to metrics.json.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,25 +29,16 @@ from lyric_jax.data.batches import iterate_batches, num_rows
 from lyric_jax.data.encode import Preprocessor
 from lyric_jax.data.errors import DataError
 from lyric_jax.data.table import LABEL, ROW, TEXT, Table
-from lyric_jax.experiment import build_model, load_spec, objective_for, relabel
-from lyric_jax.train import steps
+from lyric_jax.experiment import build_model, load_spec, objective_for, optimizer_for, relabel
 from lyric_jax.train.checkpoint import CheckpointError
-from lyric_jax.train.loop import choose_replica, restore_best
-from lyric_jax.train.objectives import classification_summary
+from lyric_jax.train.loop import choose_replica, predict_outputs, restore_best
 
 
 def read_input(run_dir: Path, data_file: str | None, text: str | None) -> Table:
   spec = load_spec(run_dir)
   source = sources.get(spec.dataset)
   if text is not None:
-    if spec.text is None:
-      raise DataError("This run's model reads engineered features, not text: use --data_file.")
-    preprocessor = Preprocessor.load(run_dir)
-    if preprocessor.feature_names:
-      raise DataError(f"This run's model also needs features {preprocessor.feature_names}: use --data_file.")
-    if source.text_transform is not None:   # clean it as the source cleaned the training text
-      text = source.text_transform(pd.Series([text])).iloc[0]
-    return Table(pd.DataFrame({ROW: [0], TEXT: [text], "group": ["0"]}), (), {}, "text")
+    return texts_table(run_dir, [text])
   if not data_file:
     raise DataError("Give --data_file=FILE or --text=TEXT")
   path = Path(data_file)
@@ -52,6 +46,19 @@ def read_input(run_dir: Path, data_file: str | None, text: str | None) -> Table:
              else source.label_column in _columns(path))
   table = source.read_file(path, labeled=labeled, options=spec.dataset_options)
   return relabel(table, spec) if table.labeled else table
+
+
+def texts_table(run_dir: Path, texts: list[str]) -> Table:
+  """Raw texts as an unlabelled table (for text-only runs), cleaned as the source cleans its text."""
+  spec = load_spec(run_dir)
+  if spec.text is None:
+    raise DataError("This run's model reads engineered features, not text: use --data_file.")
+  preprocessor = Preprocessor.load(run_dir)
+  if preprocessor.feature_names:
+    raise DataError(f"This run's model also needs features {preprocessor.feature_names}: use --data_file.")
+  texts = [sources.get(spec.dataset).clean(t) for t in texts]
+  return Table(pd.DataFrame({ROW: range(len(texts)), TEXT: list(texts), "group": [str(i) for i in range(len(texts))]}),
+               (), {}, "text")
 
 
 def _columns(path: Path) -> list[str]:
@@ -62,9 +69,18 @@ def _columns(path: Path) -> list[str]:
   return list(pd.read_csv(path, nrows=0).columns)
 
 
-def predict(run_dir: str | Path, table: Table, replica: str = "best",
-            batch_size: int = 256) -> tuple[pd.DataFrame, dict | None]:
-  """Predictions (one row per kept input row) and, for labelled input, the metrics."""
+@dataclasses.dataclass
+class ReplicaOutputs:
+  """Every replica's outputs for the kept rows of a table, with what is needed to read them."""
+  objective: Any
+  preprocessor: Preprocessor
+  arrays: dict[str, np.ndarray]      # the encoded input (with 'label' when labelled)
+  outputs: dict[str, np.ndarray]     # name → [P, N, ...], e.g. 'score' or 'probabilities'
+  best_score: np.ndarray             # [P] each replica's best validation score
+
+
+def replica_outputs(run_dir: str | Path, table: Table, batch_size: int = 256) -> ReplicaOutputs:
+  """Restores a run's best parameters (every replica) and runs them on ``table``."""
   run_dir = Path(run_dir)
   spec = load_spec(run_dir)
   preprocessor = Preprocessor.load(run_dir)
@@ -73,38 +89,42 @@ def predict(run_dir: str | Path, table: Table, replica: str = "best",
     raise DataError("No usable rows to predict: " + table.report())
   model = build_model(spec, preprocessor)
   sample = next(iterate_batches({k: v for k, v in arrays.items() if k != "label"}, batch_size))
-  loop = restore_best(model, sample, spec.fit, run_dir)
+  loop = restore_best(model, sample, spec.fit, run_dir, tx=optimizer_for(spec))
   objective = objective_for(spec, preprocessor)
-  predict_step = steps.make_predict_step(objective, model.apply)
-  params, model_state = loop["best"]["params"], loop["best"]["model_state"]
-  probs = np.concatenate([
-      np.asarray(predict_step(params, model_state, batch)["probabilities"])
-      for batch in iterate_batches({k: v for k, v in arrays.items() if k != "label"}, batch_size)
-  ], axis=1)[:, :num_rows(arrays)]                         # [P, N, C]; drop padding rows
-  chosen = choose_replica(probs, np.asarray(loop["best_score"]), replica)
-  out = pd.DataFrame({ROW: table.frame[ROW].to_numpy(),
-                      "predicted": np.asarray(preprocessor.labels)[chosen.argmax(-1)]})
-  for i, label in enumerate(preprocessor.labels):
-    out[f"p_{label}"] = chosen[:, i]
+  outputs = predict_outputs(objective, model.apply, loop["best"]["params"], loop["best"]["model_state"],
+                            arrays, batch_size)
+  return ReplicaOutputs(objective, preprocessor, arrays, outputs, np.asarray(loop["best_score"]))
+
+
+def predict(run_dir: str | Path, table: Table, replica: str = "best",
+            batch_size: int = 256) -> tuple[pd.DataFrame, dict | None]:
+  """Predictions (one row per kept input row) and, for labelled input, the metrics."""
+  result = replica_outputs(run_dir, table, batch_size)
+  objective, preprocessor, arrays, outputs = result.objective, result.preprocessor, result.arrays, result.outputs
+  chosen = {k: choose_replica(v, result.best_score, replica) for k, v in outputs.items()}
+  out = pd.DataFrame({ROW: table.frame[ROW].to_numpy()})
+  for name, column in objective.prediction_columns(chosen, preprocessor.labels).items():
+    out[name] = column
   metrics = None
   if LABEL in arrays:
     out.insert(1, "label", table.frame[LABEL].to_numpy())
-    c = preprocessor.num_classes
-    confusion = np.zeros((c, c))
-    np.add.at(confusion, (arrays["label"], chosen.argmax(-1)), 1)
-    metrics = classification_summary(confusion)
-    per_replica = [classification_summary(_confusion(arrays["label"], p.argmax(-1), c))["accuracy"]
-                   for p in probs]
-    metrics.update(replica=replica, replica_accuracies=per_replica,
-                   replica_accuracy_mean=float(np.mean(per_replica)),
-                   replica_accuracy_std=float(np.std(per_replica)))
+    metrics = objective.evaluate(chosen, arrays["label"])
+    primary = objective.headline[0]
+    per_replica = [objective.evaluate({k: v[i] for k, v in outputs.items()}, arrays["label"])[primary]
+                   for i in range(len(result.best_score))]
+    metrics.update({"replica": replica, "primary_metric": primary, f"replica_{primary}_values": per_replica,
+                    f"replica_{primary}_mean": float(np.mean(per_replica)),
+                    f"replica_{primary}_std": float(np.std(per_replica))})
   return out, metrics
 
 
-def _confusion(true: np.ndarray, pred: np.ndarray, c: int) -> np.ndarray:
-  confusion = np.zeros((c, c))
-  np.add.at(confusion, (true, pred), 1)
-  return confusion
+def metrics_line(metrics: dict, replica: str) -> str:
+  """One line: the objective's headline metrics, then the primary one over replicas."""
+  primary = metrics["primary_metric"]
+  shown = [m for m in ("accuracy", "macro_f1", "mae", "rmse") if m in metrics]
+  return (", ".join(f"{m} {metrics[m]:.4f}" for m in shown)
+          + f" (replica {replica}; replicas' {primary} {metrics[f'replica_{primary}_mean']:.4f} ± "
+            f"{metrics[f'replica_{primary}_std']:.4f})")
 
 
 FLAGS = flags.FLAGS
@@ -146,11 +166,7 @@ def main(argv):
   if metrics is not None:
     metrics_path = output.with_suffix(".metrics.json")
     metrics_path.write_text(json.dumps({**metrics, "drops": table.drops}, indent=1))
-    binary = (f", precision {metrics['precision']:.4f}, recall {metrics['recall']:.4f}, "
-              f"F1 {metrics['f1']:.4f}" if "f1" in metrics else "")
-    print(f"accuracy {metrics['accuracy']:.4f}{binary}, macro-F1 {metrics['macro_f1']:.4f} "
-          f"(replica {FLAGS.replica}; replicas {metrics['replica_accuracy_mean']:.4f} ± "
-          f"{metrics['replica_accuracy_std']:.4f}); metrics in {metrics_path}")
+    print(f"{metrics_line(metrics, FLAGS.replica)}; metrics in {metrics_path}")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,10 @@
 
 The last partial batch is padded with zero rows of weight 0; losses and metrics are
 weighted, so padding rows change nothing.
+
+``weight`` is only the padding mask (1 real row, 0 padding): metrics count with it.
+Per-example loss weights travel as an ordinary column, ``sample_weight`` (zero on
+padding rows like every column), and only the loss reads them.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from typing import Iterator, Mapping
 import numpy as np
 
 WEIGHT = "weight"
+SAMPLE_WEIGHT = "sample_weight"
 
 
 def num_batches(num_examples: int, batch_size: int) -> int:
@@ -24,8 +29,9 @@ def num_rows(arrays: Mapping[str, np.ndarray]) -> int:
 def iterate_batches(arrays: Mapping[str, np.ndarray], batch_size: int, *,
                     order: np.ndarray | None = None) -> Iterator[dict[str, np.ndarray]]:
   """Yields dicts of ``batch_size`` rows (in ``order`` if given) plus a ``weight`` column."""
+  if WEIGHT in arrays:
+    raise ValueError(f"'{WEIGHT}' is the padding mask made here; pass loss weights as '{SAMPLE_WEIGHT}'")
   order = np.arange(num_rows(arrays)) if order is None else order
-  base_weight = arrays.get(WEIGHT)
   for start in range(0, len(order), batch_size):
     idx = order[start:start + batch_size]
     pad = batch_size - len(idx)
@@ -35,8 +41,7 @@ def iterate_batches(arrays: Mapping[str, np.ndarray], batch_size: int, *,
       if pad:
         part = np.concatenate([part, np.zeros((pad,) + value.shape[1:], value.dtype)])
       batch[key] = part
-    weight = np.ones(len(idx), np.float32) if base_weight is None else base_weight[idx].astype(np.float32)
-    batch[WEIGHT] = np.concatenate([weight, np.zeros(pad, np.float32)])
+    batch[WEIGHT] = np.concatenate([np.ones(len(idx), np.float32), np.zeros(pad, np.float32)])
     yield batch
 
 

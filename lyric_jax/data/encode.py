@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from tokenizers import Tokenizer
 
 from lyric_jax.data import tokenize
@@ -29,7 +30,7 @@ class TextSpec:
   Each cap is a number or a rule over the training counts: 'mean' (study S3), 'p95',
   or 'max' (pad to the longest, study S0/S2).
   """
-  tokenizer: str = "wordlevel"   # 'wordlevel' | 'wordpiece' | path to a tokenizer.json
+  tokenizer: str = "wordlevel"   # 'wordlevel' | 'wordpiece' | 'keras' | path to a tokenizer.json
   min_frequency: int = 2
   vocab_size: int = 30000
   max_len: str = "256"
@@ -39,13 +40,19 @@ class TextSpec:
   max_words: str = "12"
 
 
+TARGETS = ("classes", "score")
+
+
 @dataclasses.dataclass
 class Preprocessor:
+  """``target`` says how labels are encoded: 'classes' → int ids into ``labels``,
+  'score' → the float score itself (regression; ``labels`` is empty)."""
   labels: list[str]
   feature_names: list[str]
   feature_mean: list[float]
   feature_std: list[float]
   max_len: int = 0
+  target: str = "classes"
   tokenizer: Tokenizer | None = None
   layout: str = "flat"
   max_lines: int = 0
@@ -56,11 +63,19 @@ class Preprocessor:
     return len(self.labels)
 
   @property
+  def num_outputs(self) -> int:
+    """Width of the model's output: one unit per class, or a single score."""
+    return 1 if self.target == "score" else self.num_classes
+
+  @property
   def vocab_size(self) -> int:
     return self.tokenizer.get_vocab_size() if self.tokenizer else 0
 
   @classmethod
-  def fit(cls, train: Table, labels: list[str], text: TextSpec | None) -> "Preprocessor":
+  def fit(cls, train: Table, labels: list[str], text: TextSpec | None,
+          target: str = "classes") -> "Preprocessor":
+    if target not in TARGETS:
+      raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
     features = train.frame[list(train.feature_names)].to_numpy(np.float64)
     mean = features.mean(0) if len(features) else np.zeros(features.shape[1])
     std = features.std(0) if len(features) else np.ones(features.shape[1])
@@ -68,7 +83,7 @@ class Preprocessor:
     tokenizer, max_len, lines = None, 0, {}
     if text is not None:
       texts = train.frame[TEXT].tolist()
-      if text.tokenizer in ("wordlevel", "wordpiece"):
+      if text.tokenizer in ("wordlevel", "wordpiece", "keras"):
         tokenizer = tokenize.train_tokenizer(texts, text.tokenizer, min_frequency=text.min_frequency,
                                              vocab_size=text.vocab_size, lowercase=text.lowercase)
       else:
@@ -82,8 +97,10 @@ class Preprocessor:
                                                np.array([len(l) for s in songs for l in s]))}
       else:
         raise DataError(f"text layout must be 'flat' or 'lines', got {text.layout!r}")
-    return cls(list(labels), list(train.feature_names), mean.tolist(), std.tolist(), max_len, tokenizer,
-               layout=text.layout if text is not None else "flat", **lines)
+    labels = list(labels) if target == "classes" else []
+    return cls(labels, list(train.feature_names), mean.tolist(), std.tolist(), max_len,
+               target=target, tokenizer=tokenizer, layout=text.layout if text is not None else "flat",
+               **lines)
 
   def encode(self, table: Table) -> dict[str, np.ndarray]:
     """Arrays for the model: tokens/lengths (if text), features, label (if labelled)."""
@@ -101,8 +118,17 @@ class Preprocessor:
       raw = table.frame[self.feature_names].to_numpy(np.float64)
       arrays["features"] = ((raw - self.feature_mean) / self.feature_std).astype(np.float32)
     if table.labeled:
-      arrays["label"] = self.label_ids(table.frame[LABEL])
+      arrays["label"] = (self.scores(table.frame[LABEL]) if self.target == "score"
+                         else self.label_ids(table.frame[LABEL]))
     return arrays
+
+  def scores(self, values) -> np.ndarray:
+    scores = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), np.float32)
+    bad = ~np.isfinite(scores)
+    if bad.any():
+      raise DataError(f"{int(bad.sum())} label(s) are not numeric scores, e.g. "
+                      f"{list(pd.Series(values)[bad][:3])}; a score model needs numbers")
+    return scores
 
   def label_ids(self, names) -> np.ndarray:
     index = {name: i for i, name in enumerate(self.labels)}

@@ -36,6 +36,12 @@ class Source:
   # whether a file holds labels; None = look for label_column in the CSV header.
   detect_labels: Callable[[Path], bool] | None = None
 
+  def clean(self, text: str) -> str:
+    """One raw text (``predict --text``, explain) cleaned as ``read`` cleans a file's texts."""
+    if self.text_transform is None:
+      return text
+    return str(self.text_transform(pd.Series([text], dtype=object)).iloc[0])
+
   def load(self, data_dir: str | Path | None = None, **options) -> Table:
     path = download.find_file(download.resolve_data_dir(data_dir), list(self.candidates),
                               download_key=self.download_key)

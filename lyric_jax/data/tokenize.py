@@ -6,15 +6,18 @@ masked with ``tokens != 0`` and lengths alone.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Iterable
 
 import numpy as np
-from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, trainers
 
 from lyric_jax.data.errors import DataError
 
 PAD, UNK = "[PAD]", "[UNK]"
+# Study S2's keras Tokenizer filters: Keras' default set plus the apostrophe.
+KERAS_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n\r\''
 
 
 def load_tokenizer(path: str | Path) -> Tokenizer:
@@ -33,8 +36,14 @@ def train_tokenizer(texts: Iterable[str], kind: str = "wordlevel", *, min_freque
                     vocab_size: int = 30000, lowercase: bool = True) -> Tokenizer:
   """Trains a WordLevel (whole words, rare ones → [UNK]) or WordPiece vocabulary.
 
+  ``kind='keras'`` is a WordLevel vocabulary over Keras' ``text_to_word_sequence``
+  words (study S2): lower-case, every ``KERAS_FILTERS`` character becomes a space,
+  split on spaces. Unlike Keras, unseen words map to [UNK] instead of vanishing.
   Call it on training texts only: a vocabulary that saw validation or test text leaks.
   """
+  if kind == "keras":
+    return _train_keras_words(texts, min_frequency=min_frequency, vocab_size=vocab_size,
+                              lowercase=lowercase)
   if kind == "wordlevel":
     tokenizer = Tokenizer(models.WordLevel(unk_token=UNK))
     trainer = trainers.WordLevelTrainer(vocab_size=vocab_size, min_frequency=min_frequency,
@@ -48,6 +57,21 @@ def train_tokenizer(texts: Iterable[str], kind: str = "wordlevel", *, min_freque
   tokenizer.normalizer = normalizers.BertNormalizer(lowercase=lowercase, clean_text=True,
                                                     handle_chinese_chars=True, strip_accents=None)
   tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+  tokenizer.train_from_iterator(list(texts), trainer=trainer)
+  _check_pad(tokenizer, "trained tokenizer")
+  return tokenizer
+
+
+def _train_keras_words(texts: Iterable[str], *, min_frequency: int, vocab_size: int,
+                       lowercase: bool) -> Tokenizer:
+  tokenizer = Tokenizer(models.WordLevel(unk_token=UNK))
+  steps = [normalizers.Lowercase()] if lowercase else []
+  steps.append(normalizers.Replace(Regex("[" + re.escape(KERAS_FILTERS) + "]"), " "))
+  tokenizer.normalizer = normalizers.Sequence(steps)
+  # Keras splits on ' ' only (other whitespace was a filter character or stays inside words).
+  tokenizer.pre_tokenizer = pre_tokenizers.Split(" ", behavior="removed")
+  trainer = trainers.WordLevelTrainer(vocab_size=vocab_size, min_frequency=min_frequency,
+                                      special_tokens=[PAD, UNK], show_progress=False)
   tokenizer.train_from_iterator(list(texts), trainer=trainer)
   _check_pad(tokenizer, "trained tokenizer")
   return tokenizer

@@ -17,6 +17,14 @@ def masked_mean(x: jnp.ndarray, mask: jnp.ndarray) -> jnp.ndarray:
 
 
 def masked_max(x: jnp.ndarray, mask: jnp.ndarray) -> jnp.ndarray:
-  """Max of x [B, T, D] over real positions; an all-padding row gives zeros."""
-  masked = jnp.where(mask[..., None], x, -jnp.inf)
-  return jnp.where(mask.any(-1, keepdims=True), masked.max(-2), 0.0)
+  """Max of x [B, T, D] over real positions; an all-padding row gives zeros.
+
+  Gathers at the argmax instead of reducing with max: reduce_max's gradient marks the
+  positions *equal* to the max, and when XLA recomputes ``x`` in another fusion (e.g.
+  after BatchNorm) the last bit can differ, so the gradient was silently misrouted
+  (XLA:CPU, jax 0.10: off by up to 2× vs finite differences under jit). The gather
+  sends the gradient to the first argmax, whatever the rounding.
+  """
+  first_max = jnp.argmax(jnp.where(mask[..., None], x, -jnp.inf), axis=-2)        # [B, D]
+  picked = jnp.take_along_axis(x, first_max[..., None, :], axis=-2)[..., 0, :]
+  return jnp.where(mask.any(-1, keepdims=True), picked, 0.0)

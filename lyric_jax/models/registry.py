@@ -23,6 +23,8 @@ MODELS = {
     # Study S3: the same class run as embedding → LSTM → attention pooling → dense.
     "attn_lstm": "lyric_jax.models.sequence:RecurrentClassifier",
     "ffnn": "lyric_jax.models.bag:EmbeddingBagMLP",
+    "cnn": "lyric_jax.models.cnn:TextCNN",                      # S2 review-score ConvNet
+    "bilstm": "lyric_jax.models.spatial_rnn:SpatialDropoutRNN",  # S2 BiLSTM + spatial dropout
 }
 
 # Models that read line-structured input (TextSpec.layout='lines'); the rest read flat tokens.

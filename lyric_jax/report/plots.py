@@ -1,4 +1,5 @@
-"""PNG plots: learning curves (mean ± std band over replicas) and a confusion matrix."""
+"""PNG plots: learning curves (mean ± std band over replicas), a confusion matrix, and for
+score regression the study's error analysis and custom-text predictions."""
 
 from __future__ import annotations
 
@@ -81,4 +82,49 @@ def confusion_matrix(confusion: np.ndarray, labels: list[str], path: str | Path,
   fig.colorbar(im, ax=ax, fraction=0.046 if not large else 0.02)
   fig.tight_layout()
   fig.savefig(path, dpi=150 if large else 120)
+  plt.close(fig)
+
+
+def regression_errors(true: np.ndarray, predicted: np.ndarray, benchmark: np.ndarray | None,
+                      path: str | Path, title: str = "") -> None:
+  """Study S2's evaluation figure: |error| histogram (model vs benchmark), predicted vs true,
+  residual vs true. Scores are assumed to lie in [0, 1]."""
+  true, predicted = np.asarray(true, float), np.asarray(predicted, float)
+  fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(16, 4.8))
+  bins = np.linspace(0, 1, 20)
+  centers = bins[:-1] + np.diff(bins)[0] / 2
+  series = [("model", predicted, "tab:blue", 1)]
+  if benchmark is not None:
+    series.append(("random-sampling benchmark", np.asarray(benchmark, float), "tab:orange", 0))
+  for name, pred, color, z in series:
+    hist, _ = np.histogram(np.abs(pred - true), bins=bins)
+    ax1.plot(centers, hist, color=color, label=f"{name} (MAE {np.abs(pred - true).mean():.3f})", zorder=z)
+    ax2.plot(true, pred, ".", color=color, alpha=0.3, markersize=3, zorder=z)
+    ax3.plot(true, pred - true, ".", color=color, alpha=0.3, markersize=3, zorder=z)
+  ax1.set(xlabel="absolute error", ylabel="examples")
+  ax1.legend(fontsize=8)
+  ax2.plot([0, 1], [0, 1], color="gray", lw=0.8)
+  ax2.set(xlabel="true score", ylabel="predicted score", xlim=(-0.02, 1.02), ylim=(-0.02, 1.02), aspect="equal")
+  ax3.axhline(0, color="gray", lw=0.8)
+  ax3.set(xlabel="true score", ylabel="residual (predicted − true)", xlim=(-0.02, 1.02), ylim=(-1.02, 1.02))
+  fig.suptitle(title)
+  fig.tight_layout()
+  fig.savefig(path, dpi=120)
+  plt.close(fig)
+
+
+def text_predictions(texts: list[str], predicted: np.ndarray, path: str | Path,
+                     spread: np.ndarray | None = None, ylabel: str = "predicted score") -> None:
+  """Bar chart of one prediction per custom text (error bars: std over replicas, if given)."""
+  fig, ax = plt.subplots(figsize=(max(5, 1.6 * len(texts)), 4))
+  labels = [t if len(t) <= 28 else t[:26] + "…" for t in texts]
+  ax.bar(range(len(texts)), predicted, yerr=spread, capsize=4, color="tab:blue")
+  ax.set_xticks(range(len(texts)), labels, rotation=20, ha="right", fontsize=8)
+  ax.set_ylabel(ylabel)
+  predicted = np.asarray(predicted, float)
+  ax.set_ylim(min(0.0, predicted.min() - 0.1), max(1.0, predicted.max() + 0.1))   # the score scale
+  for i, value in enumerate(predicted):
+    ax.text(i, value, f"{value:.2f}", ha="center", va="bottom", fontsize=8)
+  fig.tight_layout()
+  fig.savefig(path, dpi=120)
   plt.close(fig)

@@ -34,6 +34,10 @@ PUBLISHED = {
     "han": {
         "han-bidirectional": (_S0.format("HAN-GRU"), 0.5998),
     },
+    # S2 measured on Metal-Archives reviews (score/100); comparable in scale, not in data.
+    "review_cnn": {
+        "cnn": ("S2 ConvNet test MAE, Metal-Archives reviews", 0.12),
+    },
 }
 
 # Studies that published more than accuracy: (experiment, dataset, model) → metric → (what, value).

@@ -18,12 +18,12 @@ import jax.numpy as jnp
 import numpy as np
 from tqdm import tqdm
 
-from lyric_jax.data.batches import epoch_order, iterate_batches, num_batches, num_rows
+from lyric_jax.data.batches import SAMPLE_WEIGHT, epoch_order, iterate_batches, num_batches, num_rows
 from lyric_jax.data.errors import DataError
 from lyric_jax.train import steps
 from lyric_jax.train.checkpoint import CheckpointError, LoopCheckpointer
 from lyric_jax.train.sharding import Placement
-from lyric_jax.train.state import TrainState, init_population, make_optimizer
+from lyric_jax.train.state import TrainState, init_population, make_optimizer, override_params
 
 
 class TrainingError(RuntimeError):
@@ -62,11 +62,15 @@ class FitResult:
 
 
 def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: FitConfig,
-        run_dir: str | Path, tx=None) -> FitResult:
-  """Trains on data['train'], selects on data['val'], reports data['test'] (if present)."""
+        run_dir: str | Path, tx=None, param_overrides: Mapping[str, Any] | None = None) -> FitResult:
+  """Trains on data['train'], selects on data['val'], reports data['test'] (if present).
+
+  ``param_overrides`` ('embed/embedding' → array) replaces freshly initialised
+  parameters in every replica (pretrained vectors); a resumed run restores them instead.
+  """
   run_dir = Path(run_dir)
   sample = next(iterate_batches(data["train"], cfg.batch_size))
-  loop = initial_loop_state(model, sample, cfg, tx)
+  loop = initial_loop_state(model, sample, cfg, tx, param_overrides)
   population = len(cfg.replicas)
   checkpointer = LoopCheckpointer(run_dir / "checkpoints")
   restored = checkpointer.restore_latest(loop)
@@ -133,10 +137,13 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
       train_examples_per_second=float(np.mean(throughput)) if throughput else float("nan"))
 
 
-def initial_loop_state(model, sample_batch: dict, cfg: FitConfig, tx=None) -> dict:
+def initial_loop_state(model, sample_batch: dict, cfg: FitConfig, tx=None,
+                       param_overrides: Mapping[str, Any] | None = None) -> dict:
   """Everything the loop checkpoints, freshly initialised (also the template to restore into)."""
   tx = tx or make_optimizer(cfg.optimizer, cfg.clip_norm)
   state = init_population(model, tx, sample_batch, cfg.seeds, cfg.learning_rates)
+  if param_overrides:
+    state = state.replace(params=override_params(state.params, dict(param_overrides)))
   population = len(cfg.replicas)
   return {
       "state": state,
@@ -148,12 +155,15 @@ def initial_loop_state(model, sample_batch: dict, cfg: FitConfig, tx=None) -> di
   }
 
 
-def restore_best(model, sample_batch: dict, cfg: FitConfig, run_dir: str | Path) -> dict:
-  """The loop state of a run's latest checkpoint (for prediction); errors if there is none."""
+def restore_best(model, sample_batch: dict, cfg: FitConfig, run_dir: str | Path, tx=None) -> dict:
+  """The loop state of a run's latest checkpoint (for prediction); errors if there is none.
+
+  ``tx`` must be the optimiser the run trained with (its state is part of the template).
+  """
   checkpointer = LoopCheckpointer(Path(run_dir) / "checkpoints")
   # Restoring needs only the template's shapes: eval_shape skips compiling and running the
   # initialisers (~8 s of a CPU predict for an LSTM run).
-  template = jax.eval_shape(lambda: initial_loop_state(model, sample_batch, cfg))
+  template = jax.eval_shape(lambda: initial_loop_state(model, sample_batch, cfg, tx))
   restored = checkpointer.restore_latest(template)
   checkpointer.close()
   if restored is None:
@@ -192,6 +202,16 @@ class Evaluator:
     stats = jax.device_get(stats)
     population = jax.tree.leaves(params)[0].shape[0]
     return [self.objective.summarize(_replica(stats, i)) for i in range(population)]
+
+
+def predict_outputs(objective, apply_fn, params, model_state, arrays: Mapping[str, np.ndarray],
+                    batch_size: int) -> dict[str, np.ndarray]:
+  """The objective's outputs for every row and replica: name → [P, N, ...] (padding rows dropped)."""
+  step = steps.make_predict_step(objective, apply_fn)
+  inputs = {k: v for k, v in arrays.items() if k not in ("label", SAMPLE_WEIGHT)}
+  parts = [jax.device_get(step(params, model_state, batch)) for batch in iterate_batches(inputs, batch_size)]
+  n = num_rows(arrays)
+  return {name: np.concatenate([p[name] for p in parts], axis=1)[:, :n] for name in parts[0]}
 
 
 def _select(mask: np.ndarray, new: Any, old: Any) -> Any:

@@ -3,6 +3,15 @@
 Metric statistics are *sums over examples* (weighted, so padding rows count 0),
 accumulated on device across batches and turned into rates once per epoch on the
 host: never averages of per-batch averages.
+
+Two weights, two jobs: ``batch['weight']`` is the padding mask (1 real row, 0
+padding) and decides what every metric counts; the optional
+``batch['sample_weight']`` (e.g. inverse score-bin frequency, study S2) reweights
+only the loss that is optimised. Metrics stay plain per-example rates.
+
+Every objective offers the same interface: ``loss``, ``stats`` (device, summed),
+``summarize`` (host), ``outputs`` (per-example predictions), and host-side
+``prediction_columns``/``evaluate``/``baseline`` for prediction files and reports.
 """
 
 from __future__ import annotations
@@ -14,17 +23,68 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+import pandas as pd
+
+
+@dataclasses.dataclass(frozen=True)
+class ObjectiveSpec:
+  """What a run optimises (part of the RunSpec, so ``predict`` rebuilds the same objective).
+
+  ``sample_weights='inverse_bin'`` weights each training example by 1 / (count of its
+  bin): score runs use ``weight_bins`` equal-width bins over the training score range
+  (study S2), classification runs use the classes themselves.
+  """
+  kind: str = "classification"     # 'classification' | 'regression'
+  loss: str = "cross_entropy"      # classification: 'cross_entropy'; regression: 'mae' | 'mse'
+  sample_weights: str = "none"     # 'none' | 'inverse_bin'
+  weight_bins: int = 10
+
+  def __post_init__(self):
+    losses = {"classification": ("cross_entropy",), "regression": tuple(REGRESSION_LOSSES)}
+    if self.kind not in losses:
+      raise ValueError(f"objective kind must be one of {sorted(losses)}, got {self.kind!r}")
+    if self.loss not in losses[self.kind]:
+      raise ValueError(f"a {self.kind} objective takes loss {losses[self.kind]}, got {self.loss!r}")
+    if self.sample_weights not in ("none", "inverse_bin"):
+      raise ValueError(f"sample_weights must be 'none' or 'inverse_bin', got {self.sample_weights!r}")
+
+  @property
+  def target(self) -> str:
+    """How labels are encoded (``Preprocessor`` target mode): class ids or float scores."""
+    return "score" if self.kind == "regression" else "classes"
+
+
+def build_objective(spec: ObjectiveSpec, num_classes: int, select_metric: str = "accuracy"):
+  if spec.kind == "regression":
+    return Regression(loss_name=spec.loss)
+  return Classification(num_classes, select_metric=resolve_select_metric(select_metric, num_classes))
+
+
+def loss_weights(batch: Mapping[str, jnp.ndarray]) -> jnp.ndarray:
+  """Per-example weights of the optimised loss: padding mask × optional sample weights."""
+  weight = batch["weight"]
+  return weight * batch["sample_weight"] if "sample_weight" in batch else weight
+
+
+def weighted_mean_loss(per_example: jnp.ndarray, batch: Mapping[str, jnp.ndarray]) -> jnp.ndarray:
+  """Σ sample_weight·loss over real rows / number of real rows (Keras' sample_weight semantics).
+
+  Dividing by the row count rather than by Σ sample_weight keeps each example's weight
+  meaningful across batches; with weights normalised to mean 1 the loss stays on the
+  scale of the unweighted metric (so learning rates transfer).
+  """
+  return (per_example * loss_weights(batch)).sum() / jnp.maximum(batch["weight"].sum(), 1e-9)
 
 
 @dataclasses.dataclass(frozen=True)
 class Classification:
   num_classes: int
   select_metric: str = "accuracy"   # the validation metric that picks the best epoch
+  headline = ("accuracy", "macro_f1", "top5_accuracy")   # report table rows; first = primary
 
   def loss(self, logits, batch: Mapping[str, jnp.ndarray]) -> jnp.ndarray:
-    weight = batch["weight"]
     ce = optax.softmax_cross_entropy_with_integer_labels(logits, batch["label"])
-    return (ce * weight).sum() / jnp.maximum(weight.sum(), 1e-9)
+    return weighted_mean_loss(ce, batch)
 
   def stats(self, logits, batch: Mapping[str, jnp.ndarray]) -> dict[str, jnp.ndarray]:
     weight = batch["weight"]
@@ -33,7 +93,7 @@ class Classification:
     pred = jax.nn.one_hot(jnp.argmax(logits, -1), self.num_classes)
     top5 = jax.lax.top_k(logits, min(5, self.num_classes))[1] == batch["label"][:, None]
     return {
-        "loss_sum": (ce * weight).sum(),
+        "loss_sum": (ce * loss_weights(batch)).sum(),
         "count": weight.sum(),
         "confusion": true.T @ pred,               # [true, predicted], weighted counts
         "top5_correct": (top5.any(-1) * weight).sum(),
@@ -46,6 +106,26 @@ class Classification:
 
   def outputs(self, logits) -> dict[str, jnp.ndarray]:
     return {"probabilities": jax.nn.softmax(logits, -1)}
+
+  # --- host side (numpy): prediction files, evaluation of chosen outputs, baseline ---
+
+  def prediction_columns(self, outputs: Mapping[str, np.ndarray], labels: list[str]) -> dict:
+    probs = np.asarray(outputs["probabilities"])
+    columns = {"predicted": np.asarray(labels)[probs.argmax(-1)]}
+    columns.update({f"p_{label}": probs[:, i] for i, label in enumerate(labels)})
+    return columns
+
+  def evaluate(self, outputs: Mapping[str, np.ndarray], label_ids: np.ndarray) -> dict:
+    confusion = np.zeros((self.num_classes, self.num_classes))
+    np.add.at(confusion, (np.asarray(label_ids), np.asarray(outputs["probabilities"]).argmax(-1)), 1)
+    return classification_summary(confusion)
+
+  def baseline(self, train_labels: np.ndarray, eval_labels: np.ndarray, seeds) -> dict:
+    """Always predicting the training split's majority class."""
+    del seeds
+    majority = pd.Series(np.asarray(train_labels)).value_counts().idxmax()
+    return {"name": "majority class", "label": str(majority),
+            "accuracy": float((np.asarray(eval_labels) == majority).mean())}
 
 
 # Validation metrics that may pick the best epoch (all higher-is-better).
@@ -95,3 +175,86 @@ def classification_summary(confusion: np.ndarray, loss_sum: float = 0.0,
   if len(confusion) == 2:
     summary.update(precision=float(precision[1]), recall=float(recall[1]), f1=float(f1[1]))
   return summary
+
+
+# --- Regression (study S2: review text → score) --------------------------------------------
+
+REGRESSION_LOSSES = {"mae": jnp.abs, "mse": jnp.square}
+
+
+def _scores(outputs: jnp.ndarray) -> jnp.ndarray:
+  """A model's [B, 1] (one output unit) or [B] output as [B] predicted scores."""
+  return outputs[..., 0] if outputs.ndim == 2 else outputs
+
+
+@dataclasses.dataclass(frozen=True)
+class Regression:
+  """Score regression trained with MAE (study S2's choice) or MSE.
+
+  Stats are weighted sums over examples (absolute, squared and signed error), so MAE,
+  RMSE and bias are exact per-example means however the data were batched.
+  """
+  loss_name: str = "mae"
+  select_metric: str = "neg_mae"    # higher is better, like every select metric
+  headline = ("mae", "rmse", "bias")
+
+  def __post_init__(self):
+    if self.loss_name not in REGRESSION_LOSSES:
+      raise ValueError(f"regression loss must be one of {sorted(REGRESSION_LOSSES)}, got {self.loss_name!r}")
+
+  def loss(self, outputs, batch: Mapping[str, jnp.ndarray]) -> jnp.ndarray:
+    error = _scores(outputs) - batch["label"]
+    return weighted_mean_loss(REGRESSION_LOSSES[self.loss_name](error), batch)
+
+  def stats(self, outputs, batch: Mapping[str, jnp.ndarray]) -> dict[str, jnp.ndarray]:
+    weight = batch["weight"]
+    error = _scores(outputs) - batch["label"]
+    return {
+        "loss_sum": (REGRESSION_LOSSES[self.loss_name](error) * loss_weights(batch)).sum(),
+        "abs_error_sum": (jnp.abs(error) * weight).sum(),
+        "squared_error_sum": (jnp.square(error) * weight).sum(),
+        "error_sum": (error * weight).sum(),
+        "count": weight.sum(),
+    }
+
+  def summarize(self, stats: Mapping[str, np.ndarray]) -> dict[str, float]:
+    return regression_summary_from_sums({k: float(v) for k, v in stats.items()})
+
+  def outputs(self, outputs) -> dict[str, jnp.ndarray]:
+    return {"score": _scores(outputs)}
+
+  def prediction_columns(self, outputs: Mapping[str, np.ndarray], labels: list[str]) -> dict:
+    del labels
+    return {"predicted": np.asarray(outputs["score"])}
+
+  def evaluate(self, outputs: Mapping[str, np.ndarray], scores: np.ndarray) -> dict:
+    return regression_summary(np.asarray(outputs["score"]), np.asarray(scores), self.loss_name)
+
+  def baseline(self, train_scores: np.ndarray, eval_scores: np.ndarray, seeds) -> dict:
+    """Study S2's benchmark: scores drawn from the training score distribution (one draw per seed)."""
+    from lyric_jax.train.baselines import random_sampling_benchmark   # numpy only; avoids a cycle
+    return random_sampling_benchmark(np.asarray(train_scores, float), np.asarray(eval_scores, float),
+                                     seeds, self.loss_name)
+
+
+def regression_summary_from_sums(sums: Mapping[str, float]) -> dict[str, float]:
+  count = max(sums["count"], 1e-9)
+  mae = sums["abs_error_sum"] / count
+  return {
+      "loss": sums["loss_sum"] / count,
+      "mae": mae,
+      "neg_mae": -mae,
+      "rmse": float(np.sqrt(sums["squared_error_sum"] / count)),
+      "bias": sums["error_sum"] / count,      # mean(predicted − true): > 0 overestimates
+      "count": sums["count"],
+  }
+
+
+def regression_summary(predicted: np.ndarray, true: np.ndarray, loss_name: str = "mae") -> dict[str, float]:
+  """The same summary from per-example predictions (prediction files, baselines)."""
+  error = np.asarray(predicted, np.float64) - np.asarray(true, np.float64)
+  per_example = np.abs(error) if loss_name == "mae" else np.square(error)
+  return regression_summary_from_sums({
+      "loss_sum": float(per_example.sum()), "abs_error_sum": float(np.abs(error).sum()),
+      "squared_error_sum": float(np.square(error).sum()), "error_sum": float(error.sum()),
+      "count": float(len(error))})

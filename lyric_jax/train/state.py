@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 import flax.linen as nn
+import flax.traverse_util
 import jax
 import jax.numpy as jnp
 import optax
@@ -40,6 +41,36 @@ def make_optimizer(name: str = "adam", clip_norm: float = 0.0,
   if trainable_mask is not None:
     tx = optax.multi_transform({True: tx, False: optax.set_to_zero()}, trainable_mask)
   return tx
+
+
+def frozen(prefixes: Sequence[str]) -> Callable[[Any], Any]:
+  """A ``trainable_mask`` for ``make_optimizer``: False for params under any '/'-joined prefix.
+
+  E.g. ``frozen(['embed'])`` freezes ``params['embed']['embedding']``.
+  """
+  prefixes = tuple(prefixes)
+
+  def mask(params):
+    flat = flax.traverse_util.flatten_dict(params, sep="/")
+    return flax.traverse_util.unflatten_dict(
+        {path: not any(path == p or path.startswith(p + "/") for p in prefixes) for path in flat}, sep="/")
+  return mask
+
+
+def override_params(params, overrides: dict[str, Any]):
+  """Population params with named leaves ('embed/embedding') set to the same array in every replica.
+
+  For pretrained weights (e.g. GloVe): the array has one replica's shape.
+  """
+  flat = flax.traverse_util.flatten_dict(params, sep="/")
+  for path, value in overrides.items():
+    if path not in flat:
+      raise ValueError(f"the model has no parameter {path!r} to initialise; it has {sorted(flat)}")
+    value = jnp.asarray(value, flat[path].dtype)
+    if value.shape != flat[path].shape[1:]:
+      raise ValueError(f"parameter {path!r} has shape {flat[path].shape[1:]}, the given array {value.shape}")
+    flat[path] = jnp.broadcast_to(value, flat[path].shape)
+  return flax.traverse_util.unflatten_dict(flat, sep="/")
 
 
 def init_population(model: nn.Module, tx: optax.GradientTransformation, sample_batch: dict,

@@ -1,0 +1,86 @@
+"""Study S2: review text → review score (0–1) with a 1-D ConvNet or a BiLSTM.
+
+    python -m experiments.review_cnn --model=cnn --dataset=imdb_ratings --data_dir=../shared/data \
+        --max_len=p95 --num_seeds=3 --predict "This album is bad" "This album is okay" \
+        "This album is good" "This album is awesome"
+
+Study protocol defaults: Keras-filter word tokenizer (lower-case, post-padding), pad
+to the longest training review (--max_len=max), inverse-bin sample weights, MAE loss,
+Adam 1e-3, batch 32, up to 64 epochs with early stopping (patience 10, best weights
+kept). With --vectors=glove.6B.100d.txt the embedding starts from GloVe and is frozen
+(--nofreeze_embedding trains it); without, it is trained from scratch.
+"""
+
+import dataclasses
+
+from absl import app, flags
+
+from experiments import common
+from lyric_jax.data.glove import EmbeddingSpec
+from lyric_jax.report import plots
+from lyric_jax.train.objectives import ObjectiveSpec
+
+FLAGS = flags.FLAGS
+flags.DEFINE_enum("model", "cnn", ["cnn", "bilstm"], "The study's ConvNet, or its BiLSTM + spatial dropout.")
+flags.DEFINE_integer("embed", 100, "Embedding size (must match --vectors' dimension).")
+flags.DEFINE_string("vectors", None, "GloVe-format vectors (path, or file name in the data dir, "
+                    "e.g. glove.6B.100d.txt); unset = embedding trained from scratch.")
+flags.DEFINE_bool("freeze_embedding", None, "Freeze the embedding (default: frozen iff --vectors is set).")
+flags.DEFINE_integer("filters", 128, "CNN: Conv1D filters.")
+flags.DEFINE_integer("kernel_size", 5, "CNN: Conv1D kernel width.")
+flags.DEFINE_integer("dense", 64, "CNN: dense layer after the max-pool (linear, as in the study).")
+flags.DEFINE_float("dropout", 0.2, "CNN: dropout after the dense layer; BiLSTM: before the head.")
+flags.DEFINE_integer("hidden", 64, "BiLSTM: hidden units per direction.")
+flags.DEFINE_float("spatial_dropout", 0.2, "BiLSTM: spatial dropout on the embeddings.")
+flags.DEFINE_integer("unroll", 1, "BiLSTM: scan unroll factor.")
+flags.DEFINE_enum("loss", "mae", ["mae", "mse"], "Regression loss (the study: MSE failed to learn).")
+flags.DEFINE_enum("sample_weights", "inverse_bin", ["inverse_bin", "none"],
+                  "Weight examples by 1 / count of their score bin (study), or not.")
+flags.DEFINE_integer("weight_bins", 10, "Equal-width score bins for the sample weights.")
+flags.DEFINE_integer("train_subsample", 1, "Train on every k-th training review (the study used 10).")
+flags.DEFINE_enum("bad_titles", "error", ["error", "drop"],
+                  "metal_archives: a review title without ' - N%' is an error, or a counted drop.")
+flags.DEFINE_multi_string("predict", [], "Custom texts to score after training (bar chart "
+                          "custom_predictions.png); further positional arguments are taken as more texts.")
+common.define_flags(dataset="synthetic_reviews", epochs=64, batch_size=32, lr=["1e-3"], max_len="max",
+                    tokenizer="keras", min_freq=1, vocab_size=1_000_000, patience=10)
+
+
+def make_spec():
+  kwargs = {
+      "cnn": {"embed": FLAGS.embed, "filters": FLAGS.filters, "kernel_size": FLAGS.kernel_size,
+              "dense": FLAGS.dense, "dropout": FLAGS.dropout},
+      "bilstm": {"embed": FLAGS.embed, "hidden": FLAGS.hidden, "spatial_dropout": FLAGS.spatial_dropout,
+                 "dropout": FLAGS.dropout, "unroll": FLAGS.unroll},
+  }[FLAGS.model]
+  spec = common.base_spec("review_cnn", FLAGS.model, kwargs, text=True, features=False)
+  options = {"synthetic_reviews": {"num_examples": FLAGS.num_examples, "seed": FLAGS.split_seed},
+             "metal_archives": {"on_bad_title": FLAGS.bad_titles}}.get(FLAGS.dataset, {})
+  freeze = FLAGS.freeze_embedding if FLAGS.freeze_embedding is not None else bool(FLAGS.vectors)
+  return dataclasses.replace(
+      spec,
+      dataset_options=options,
+      objective=ObjectiveSpec(kind="regression", loss=FLAGS.loss, sample_weights=FLAGS.sample_weights,
+                              weight_bins=FLAGS.weight_bins),
+      embedding=EmbeddingSpec(vectors=FLAGS.vectors, freeze=freeze),
+      train_subsample=FLAGS.train_subsample)
+
+
+def predict_texts(run_dir, results, extra_args):
+  """Scores --predict texts with every replica; bar chart of the best replica (± std over replicas)."""
+  del results
+  texts = list(FLAGS.predict) + (list(extra_args) if FLAGS.predict else [])
+  if not texts:
+    return
+  from lyric_jax import predict    # imports the library's predict CLI module only when needed
+  scored = predict.replica_outputs(run_dir, predict.texts_table(run_dir, texts))
+  scores = scored.outputs["score"]                       # [replicas, texts]
+  best = scores[int(scored.best_score.argmax())]
+  plots.text_predictions(texts, best, run_dir / "custom_predictions.png", spread=scores.std(0))
+  print("| text | predicted score (best replica) | mean ± std over replicas |\n|---|---|---|")
+  for text, b, m, s in zip(texts, best, scores.mean(0), scores.std(0)):
+    print(f"| {text} | {b:.3f} | {m:.3f} ± {s:.3f} |")
+
+
+if __name__ == "__main__":
+  app.run(common.main(make_spec, after_run=predict_texts))

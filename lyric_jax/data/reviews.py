@@ -1,0 +1,187 @@
+"""Review text → score sources (study S2). Each returns a ``Table`` whose label is a float score in [0, 1].
+
+* ``metal_archives``: the study's Metal-Archives review table: ``review_content`` is
+  the text and the score is parsed from ``review_title`` ("Crushing - 85%" → 0.85).
+* ``imdb_ratings``: IMDB reviews with their 1–10 star rating (aclImdb), score = rating/10:
+  the review-score data available here (the binary IMDB sentiment task lives in S3's source).
+* ``synthetic_reviews``: generated reviews in the Metal-Archives layout, so the
+  experiment and its tests run anywhere.
+
+Scores are stored as floats in the table's label column; ``Preprocessor(target='score')``
+passes them through unchanged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lyric_jax.data.errors import DataError
+from lyric_jax.data.sources import Source, register
+from lyric_jax.data.table import LABEL, ROW, Table, build_table, read_csv_checked
+
+# The study's own pattern, str.extract('(.*) - (\d+)%'): a search, greedy, so the last
+# " - N%" in a title is the score.
+_TITLE_SCORE = re.compile(r"(.*) - (\d+)%", re.S)
+BAD_TITLE_POLICIES = ("error", "drop")
+
+
+def parse_title_score(title: str) -> float | None:
+  """'Review title - 85%' → 0.85; None when the title carries no ' - N%' with 0 ≤ N ≤ 100."""
+  match = _TITLE_SCORE.search(str(title))
+  if match is None or int(match.group(2)) > 100:
+    return None
+  return int(match.group(2)) / 100
+
+
+def with_scores(table: Table, scores_by_row: np.ndarray, missing_reason: str) -> Table:
+  """Adds float scores (indexed by file row) as the label column; rows without one are dropped, counted."""
+  frame = table.frame.copy()
+  frame[LABEL] = np.asarray(scores_by_row, np.float64)[frame[ROW].to_numpy()]
+  table = dataclasses.replace(table, frame=frame)
+  return table.drop_rows(~np.isfinite(frame[LABEL].to_numpy()), missing_reason)
+
+
+# --- Metal-Archives reviews (study S2's corpus) -------------------------------------------
+
+def metal_archives_table(frame: pd.DataFrame, *, labeled: bool = True, malformed: int = 0,
+                         on_bad_title: str = "error", source: str = "metal_archives") -> Table:
+  """Canonical table from a frame with ``review_content`` and (if labelled) ``review_title``.
+
+  A missing/empty title is a missing label (dropped, counted). A title without a
+  percentage is a format error: by default it raises, naming the rows; with
+  ``on_bad_title='drop'`` such rows are dropped and counted instead.
+  """
+  if on_bad_title not in BAD_TITLE_POLICIES:
+    raise DataError(f"on_bad_title must be one of {BAD_TITLE_POLICIES}, got {on_bad_title!r}")
+  # Reviews of one album are kept in one split when the file says which album they review.
+  group = next((cols for cols in (["album_id"], ["band_name", "album_name"])
+                if all(c in frame for c in cols)), None)
+  table = build_table(frame, source=source, text="review_content", label=None, features=[],
+                      group=group, labeled=False, malformed=malformed)
+  if not labeled:
+    return table
+  titles = frame["review_title"].astype("string").fillna("").str.strip().to_numpy(dtype=object)
+  # None (no percentage) and empty titles both become NaN here; only the former is an error.
+  scores = np.array([parse_title_score(t) if t else None for t in titles], dtype=np.float64)
+  bad = np.flatnonzero(np.isnan(scores) & (titles != ""))
+  if len(bad) and on_bad_title == "error":
+    examples = "; ".join(f"row {i} (0-based data row): {titles[i][:80]!r}" for i in bad[:5])
+    raise DataError(f"{len(bad)} review title(s) have no ' - N%' score: {examples}. "
+                    "Fix them, or pass on_bad_title='drop' (--bad_titles=drop) to drop and count them.")
+  missing = np.zeros(len(scores), bool)
+  missing[bad] = True
+  table = table.drop_rows(missing[table.frame[ROW].to_numpy()], "title without a score percentage")
+  return with_scores(table, scores, "missing review title")
+
+
+def read_metal_archives(path: str | Path, labeled: bool = True, on_bad_title: str = "error") -> Table:
+  required = ["review_content"] + (["review_title"] if labeled else [])
+  frame, malformed = read_csv_checked(path, required)
+  return metal_archives_table(frame, labeled=labeled, malformed=malformed, on_bad_title=on_bad_title)
+
+
+register(Source(
+    name="metal_archives",
+    candidates=("reviews.csv", "reviews.csv.gz", "metal_archives_reviews.csv",
+                "metal_archives_reviews.csv.gz"),
+    read=read_metal_archives, label_column="review_title", download_key="metal_archives_reviews",
+    description="Metal-Archives album reviews: review_content, score from 'title - 85%'"))
+
+
+# --- IMDB reviews with star ratings (aclImdb) ---------------------------------------------
+
+_BR = re.compile(r"<br\s*/?>", re.I)   # aclImdb keeps HTML line breaks inside the text
+_ACLIMDB_NAME = re.compile(r"^(\d+)_(\d+)\.txt$")
+
+
+def read_imdb_ratings(path: str | Path, labeled: bool = True) -> Table:
+  """``review`` text and score = ``rating``/10 from the CSV layout, or the aclImdb folder layout.
+
+  The folder layout (aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt) is read in
+  full; unlabelled ``unsup`` reviews carry no rating and are skipped.
+  """
+  path = Path(path)
+  if path.is_dir():
+    frame, malformed = _read_aclimdb(path), 0
+  else:
+    frame, malformed = read_csv_checked(path, ["review"] + (["rating"] if labeled else []))
+  frame = frame.assign(review=frame["review"].astype("string").str.replace(_BR, " ", regex=True))
+  table = build_table(frame, source="imdb_ratings", text="review", label=None, features=[],
+                      labeled=False, malformed=malformed)
+  if not labeled:
+    return table
+  rating = pd.to_numeric(frame["rating"], errors="coerce").to_numpy(np.float64)
+  out_of_range = np.isfinite(rating) & ((rating < 1) | (rating > 10))
+  table = table.drop_rows(out_of_range[table.frame[ROW].to_numpy()], "rating outside 1-10")
+  return with_scores(table, rating / 10.0, "missing rating")
+
+
+def _read_aclimdb(folder: Path) -> pd.DataFrame:
+  if (folder / "aclImdb").is_dir():     # the data dir the tarball was unpacked into
+    folder = folder / "aclImdb"
+  rows = []
+  for split in ("train", "test"):
+    for polarity in ("neg", "pos"):
+      for file in sorted((folder / split / polarity).glob("*.txt")):
+        match = _ACLIMDB_NAME.match(file.name)
+        if match:
+          rows.append({"review": file.read_text(encoding="utf-8", errors="replace"), "split": split,
+                       "review_id": int(match.group(1)), "rating": int(match.group(2))})
+  if not rows:
+    raise DataError(f"{folder} holds no aclImdb/{{train,test}}/{{pos,neg}}/<id>_<rating>.txt files")
+  return pd.DataFrame(rows)
+
+
+register(Source(
+    name="imdb_ratings",
+    candidates=("imdb_reviews_50k.csv.gz", "aclImdb", "imdb_reviews_train25k.csv.gz"),
+    read=read_imdb_ratings, label_column="rating", download_key="aclImdb_v1.tar.gz",
+    description="IMDB reviews (Maas et al. 2011), score = star rating / 10 (1-4 and 7-10)"))
+
+
+# --- synthetic reviews ---------------------------------------------------------------------
+
+_GOOD = [f"good{i}" for i in range(20)]
+_BAD = [f"bad{i}" for i in range(20)]
+_FILLER = [f"riff{i}" for i in range(60)]
+
+
+def synthetic_reviews_frame(num_examples: int = 400, seed: int = 0, sentiment_rate: float = 0.3) -> pd.DataFrame:
+  """Reviews in the Metal-Archives layout whose share of 'good' words tracks the score.
+
+  Scores are whole percentages skewed high, like the study's corpus; text has capitals
+  and punctuation so the Keras filters matter.
+  """
+  rng = np.random.default_rng(seed)
+  rows = []
+  for i in range(num_examples):
+    score = int(np.clip(np.round(rng.beta(4, 2) * 100), 0, 100))
+    words = []
+    for _ in range(int(rng.integers(12, 60))):
+      if rng.random() < sentiment_rate:
+        words.append(rng.choice(_GOOD) if rng.random() < score / 100 else rng.choice(_BAD))
+      else:
+        words.append(rng.choice(_FILLER))
+    sentences = [" ".join(words[j:j + 8]).capitalize() + rng.choice([".", "!", "...", ","])
+                 for j in range(0, len(words), 8)]
+    rows.append({"album_id": i, "review_title": f"Review {i} - {score}%",
+                 "review_content": " ".join(sentences)})
+  return pd.DataFrame(rows)
+
+
+@dataclasses.dataclass(frozen=True)
+class SyntheticReviewSource(Source):
+  """Generates instead of reading; ``read`` parses Metal-Archives-layout files (e.g. for predict)."""
+
+  def load(self, data_dir=None, *, num_examples: int = 400, seed: int = 0) -> Table:
+    return metal_archives_table(synthetic_reviews_frame(num_examples, seed), source="synthetic_reviews")
+
+
+register(SyntheticReviewSource(
+    name="synthetic_reviews", candidates=(), read=read_metal_archives, label_column="review_title",
+    description="deterministic generated reviews in the Metal-Archives layout (score from title)"))

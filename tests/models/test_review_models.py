@@ -1,0 +1,187 @@
+"""Study S2 models: TextCNN (masked max-pool, BatchNorm over real windows only, running
+stats in eval) and the spatial-dropout BiLSTM; both padding-invariant and fully trained."""
+
+import chex
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from lyric_jax.models.cnn import TextCNN, window_mask
+from lyric_jax.models.pooling import masked_max
+from lyric_jax.models.spatial_rnn import SpatialDropoutRNN
+
+B, T, V = 4, 12, 30
+LENGTHS = np.array([12, 7, 3, 0], np.int32)     # full, partial, shorter than the kernel, a padding row
+
+
+def _batch(extra=0, lengths=LENGTHS, seed=0):
+  """Real tokens in 1..V-1 up to each length; after it PAD, then `extra` garbage (non-PAD) steps."""
+  rng = np.random.default_rng(seed)
+  n = len(lengths)
+  tokens = np.where(np.arange(T) < lengths[:, None], rng.integers(1, V, size=(n, T)), 0)
+  tokens = np.concatenate([tokens, rng.integers(1, V, size=(n, extra))], axis=1)
+  return {"tokens": jnp.asarray(tokens, jnp.int32), "lengths": jnp.asarray(lengths)}
+
+
+def test_masked_max_ignores_padding_and_survives_an_empty_row():
+  x = jnp.array([[[1.0, -5.0], [3.0, -1.0], [100.0, 100.0]],
+                 [[-2.0, -3.0], [50.0, 50.0], [50.0, 50.0]],
+                 [[7.0, 7.0], [7.0, 7.0], [7.0, 7.0]]])
+  mask = jnp.array([[True, True, False], [True, False, False], [False, False, False]])
+  np.testing.assert_array_equal(masked_max(x, mask), [[3.0, -1.0], [-2.0, -3.0], [0.0, 0.0]])
+  # the gradient reaches only the (first) real maximum: never padding, nothing for an empty row
+  grad = jax.grad(lambda x: masked_max(x, mask).sum())(x)
+  np.testing.assert_array_equal(grad, [[[0, 0], [1, 1], [0, 0]], [[1, 1], [0, 0], [0, 0]], [[0, 0]] * 3])
+
+
+def test_window_mask_counts_valid_windows_and_one_for_short_texts():
+  mask = window_mask(jnp.array([12, 7, 3, 0]), 12, 5)
+  assert mask.shape == (4, 8) and mask.sum(1).tolist() == [8, 3, 1, 0]
+
+
+class Jitted:
+  """A model's eval / train-mode applies, jitted: one compile per shape instead of op-by-op dispatch."""
+
+  def __init__(self, model):
+    self.model = model
+    self.eval = jax.jit(lambda v, b: model.apply(v, b, train=False))
+    self.train = jax.jit(lambda v, b: model.apply(v, b, train=True, mutable=["batch_stats"],
+                                                  rngs={"dropout": jax.random.key(1)}))
+    self.intermediates = jax.jit(lambda v, b: model.apply(v, b, train=False, capture_intermediates=True,
+                                                          mutable=["intermediates"])[1])
+
+
+@pytest.fixture(scope="module")
+def cnn():
+  model = TextCNN(num_classes=1, vocab_size=V, embed=6, filters=5, kernel_size=5, dense=4, dropout=0.0)
+  variables = jax.jit(lambda key, b: model.init(key, b, train=False))(jax.random.key(0), _batch())
+  # non-trivial running statistics, so eval visibly depends on them
+  stats = variables["batch_stats"]["batch_norm"]
+  variables = {**variables, "batch_stats": {"batch_norm": {"mean": stats["mean"] + 0.3,
+                                                           "var": stats["var"] * 2.0}}}
+  return Jitted(model), variables
+
+
+def test_cnn_output_is_padding_invariant_in_eval(cnn):
+  run, variables = cnn
+  out = run.eval(variables, _batch())
+  chex.assert_shape(out, (B, 1))
+  chex.assert_tree_all_finite(out)
+  np.testing.assert_allclose(run.eval(variables, _batch(extra=9)), out, rtol=1e-5, atol=1e-6)
+
+
+def test_cnn_batchnorm_train_stats_ignore_padding_positions_and_rows(cnn):
+  run, variables = cnn
+  out, new_state = run.train(variables, _batch(lengths=LENGTHS[:3]))
+  # more padding columns (garbage after the lengths) and an extra all-padding row change nothing
+  padded_out, padded_state = run.train(variables, _batch(extra=6))
+  np.testing.assert_allclose(padded_out[:3], out, rtol=1e-5, atol=1e-5)
+  chex.assert_trees_all_close(padded_state, new_state, rtol=1e-5, atol=1e-6)
+  # and the batch mean is the mean over real windows only (checked against an explicit computation)
+  conv = run.intermediates(variables, _batch(lengths=LENGTHS[:3]))["intermediates"]["conv"]["__call__"][0]
+  relu = np.maximum(np.asarray(conv), 0)
+  valid = np.asarray(window_mask(jnp.asarray(LENGTHS[:3]), T, 5))
+  batch_mean = relu[valid].mean(0)
+  momentum = run.model.bn_momentum
+  old_mean = variables["batch_stats"]["batch_norm"]["mean"]
+  np.testing.assert_allclose(new_state["batch_stats"]["batch_norm"]["mean"],
+                             momentum * old_mean + (1 - momentum) * batch_mean, rtol=1e-4, atol=1e-6)
+
+
+def test_cnn_batchnorm_eval_uses_running_stats(cnn):
+  run, variables = cnn
+  batch = _batch()
+  out_eval = run.eval(variables, batch)
+  # eval of one row does not depend on the rest of the batch (running stats, not batch stats)
+  reordered = {k: v[::-1] for k, v in batch.items()}
+  np.testing.assert_allclose(run.eval(variables, reordered)[::-1], out_eval, rtol=1e-5, atol=1e-6)
+  alone = {k: jnp.concatenate([v[1:2], jnp.zeros_like(v[1:])]) for k, v in batch.items()}   # + padding rows
+  np.testing.assert_allclose(run.eval(variables, alone)[:1], out_eval[1:2], rtol=1e-5, atol=1e-6)
+  # changing the running statistics changes eval output; train mode ignores them
+  shifted = {**variables, "batch_stats": jax.tree.map(lambda x: x + 1.0, variables["batch_stats"])}
+  assert not np.allclose(run.eval(shifted, batch), out_eval)
+  np.testing.assert_allclose(run.train(shifted, batch)[0], run.train(variables, batch)[0], rtol=1e-5, atol=1e-6)
+
+
+def _grads_in_train_mode(model, variables, batch):
+  """key → (gradients, logits) of a 3-class log-likelihood in train mode (dropout on, batch stats)."""
+  mutable = [c for c in variables if c != "params"]
+
+  def loss(params, key):
+    out = model.apply({**variables, "params": params}, batch, train=True, rngs={"dropout": key},
+                      mutable=mutable or False)
+    logits = out[0] if mutable else out
+    return jax.nn.log_softmax(logits)[:, 0].sum(), logits
+  grad = jax.jit(jax.grad(loss, has_aux=True))
+  return lambda key: grad(variables["params"], key)
+
+
+def _assert_every_grad_finite_and_nonzero(grads):
+  chex.assert_tree_all_finite(grads)
+  for path, g in jax.tree_util.tree_leaves_with_path(grads):
+    assert float(jnp.abs(g).max()) > 0, f"zero gradient for {jax.tree_util.keystr(path)}"
+
+
+def test_cnn_every_parameter_gets_gradient():
+  model = TextCNN(num_classes=3, vocab_size=V, embed=6, filters=5, kernel_size=3, dense=4, dropout=0.2)
+  batch = _batch(lengths=np.array([12, 7, 4, 9], np.int32))
+  variables = jax.jit(lambda key, b: model.init(key, b, train=False))(jax.random.key(0), batch)
+  grads, _ = _grads_in_train_mode(model, variables, batch)(jax.random.key(1))
+  _assert_every_grad_finite_and_nonzero(grads)
+
+
+def test_cnn_gradient_is_right_under_jit_and_a_vmapped_population():
+  """jit(grad) and jit(vmap(grad)) must match finite differences of the loss.
+
+  Guards the misrouted max-pool gradient seen when masked_max used reduce_max after
+  BatchNorm (XLA:CPU recomputed the BatchNorm output with different rounding).
+  """
+  model = TextCNN(num_classes=1, vocab_size=V, embed=4, filters=6, kernel_size=3, dense=4, dropout=0.0)
+  lengths = np.array([12, 9, 5, 11, 8, 0], np.int32)                 # includes a padding row
+  batch = _batch(lengths=lengths, seed=3)
+  label = jnp.linspace(0.1, 0.9, len(lengths))
+  init = jax.jit(lambda key: model.init(key, batch, train=False))
+  replicas = [init(jax.random.key(i)) for i in (0, 1)]
+
+  def loss(params, variables):
+    out, _ = model.apply({**variables, "params": params}, batch, train=True, mutable=["batch_stats"])
+    return (jnp.square(out[:, 0] - label) * (lengths > 0)).sum()
+
+  def conv_bias_grad(variables):
+    return jax.grad(loss)(variables["params"], variables)["conv"]["bias"]
+  single = jax.jit(conv_bias_grad)(replicas[1])
+  population = jax.jit(jax.vmap(conv_bias_grad))(jax.tree.map(lambda a, b: jnp.stack([a, b]), *replicas))[1]
+  # central differences along each conv bias (small step: the max-pool and ReLU have kinks)
+  params, eps = replicas[1]["params"], 1e-3
+  bumped = jax.vmap(lambda d: {**params, "conv": {**params["conv"], "bias": params["conv"]["bias"] + d}})(
+      jnp.concatenate([jnp.eye(6), -jnp.eye(6)]) * eps)
+  losses = jax.jit(jax.vmap(loss, in_axes=(0, None)))(bumped, replicas[1])
+  fd = (losses[:6] - losses[6:]) / (2 * eps)
+  np.testing.assert_allclose(single, fd, rtol=1e-2, atol=2e-2)
+  np.testing.assert_allclose(population, fd, rtol=1e-2, atol=2e-2)
+
+
+def test_bilstm_padding_invariant_gradients_and_spatial_dropout(random_params):
+  model = SpatialDropoutRNN(num_classes=3, vocab_size=V, embed=6, hidden=5, spatial_dropout=0.5)
+  lengths = np.array([12, 7, 1, 9], np.int32)
+  batch = _batch(lengths=lengths)
+  variables = random_params(model, batch)       # shapes only: skips compiling the orthogonal init
+  apply = jax.jit(lambda v, b: model.apply(v, b, train=False))
+  out = apply(variables, batch)
+  chex.assert_shape(out, (4, 3))
+  np.testing.assert_allclose(apply(variables, _batch(extra=5, lengths=lengths)), out, rtol=1e-5, atol=1e-6)
+  grads_at = _grads_in_train_mode(model, variables, batch)
+  grads, train_out = grads_at(jax.random.key(1))
+  _assert_every_grad_finite_and_nonzero(grads)
+  assert not np.allclose(train_out, out)                                  # dropout active in training
+  np.testing.assert_array_equal(grads_at(jax.random.key(1))[1], train_out)
+  assert not np.allclose(grads_at(jax.random.key(2))[1], train_out)
+
+
+def test_spatial_dropout_drops_whole_channels_over_time():
+  import flax.linen as nn
+  x = jnp.ones((2, 50, 8))
+  y = nn.Dropout(0.5, broadcast_dims=(1,)).apply({}, x, deterministic=False, rngs={"dropout": jax.random.key(0)})
+  kept = np.asarray(y != 0)
+  assert (kept == kept[:, :1, :]).all() and 0 < kept.mean() < 1   # one decision per (example, channel)
