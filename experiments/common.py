@@ -83,7 +83,7 @@ def text_spec(**layout) -> TextSpec:
                   vocab_size=FLAGS.vocab_size, max_len=FLAGS.max_len, **layout)
 
 
-def dataset_options(dataset: str | None = None) -> dict:
+def flag_dataset_options(dataset: str | None = None) -> dict:
   """The source's options: the synthetic generator's flags, else parsed --dataset_options."""
   if (dataset or FLAGS.dataset) == "synthetic":
     return {"num_examples": FLAGS.num_examples, "num_classes": FLAGS.num_classes, "seed": FLAGS.split_seed}
@@ -116,21 +116,23 @@ def fit_config() -> FitConfig:
 
 def data_spec() -> RunSpec:
   """A spec naming only the data flags (for commands that read data without training)."""
-  return RunSpec(experiment="data", dataset=FLAGS.dataset, model="", dataset_options=dataset_options(),
+  return RunSpec(experiment="data", dataset=FLAGS.dataset, model="", dataset_options=flag_dataset_options(),
                  labels=tuple(FLAGS.labels), split_seed=FLAGS.split_seed, subset=FLAGS.subset)
 
 
 def base_spec(experiment: str, model: str, model_kwargs: dict, text: bool | TextSpec = True,
-              features: bool = True, dataset: str | None = None, **fields) -> RunSpec:
+              features: bool = True, dataset: str | None = None, dataset_options: dict | None = None,
+              **fields) -> RunSpec:
   """The spec from the shared flags.
 
   ``text``: True = the tokenizer flags (flat layout), a TextSpec as given, False = no text;
-  ``dataset`` lets an experiment pick its source (e.g. from --task); ``fields`` sets other
-  RunSpec fields (e.g. label_map).
+  ``dataset``/``dataset_options`` let an experiment pick its source (e.g. from --task) and fix
+  reader options; ``fields`` sets other RunSpec fields (e.g. label_map).
   """
   text_part = text if isinstance(text, TextSpec) else (text_spec() if text else None)
   return RunSpec(experiment=experiment, dataset=dataset or FLAGS.dataset, model=model,
-                 model_kwargs=model_kwargs, dataset_options=dataset_options(dataset), labels=tuple(FLAGS.labels),
+                 model_kwargs=model_kwargs, dataset_options={**flag_dataset_options(dataset), **(dataset_options or {})},
+                 labels=tuple(FLAGS.labels),
                  text=text_part, features=features, fit=fit_config(), select_metric=FLAGS.select_metric,
                  split_fractions=tuple(float(x) for x in FLAGS.split), split_seed=FLAGS.split_seed,
                  grouped_split=FLAGS.grouped_split, subset=FLAGS.subset, **fields)
