@@ -44,7 +44,8 @@ def read_input(run_dir: Path, data_file: str | None, text: str | None) -> Table:
   path = Path(data_file)
   labeled = (source.detect_labels(path) if source.detect_labels is not None
              else source.label_column in _columns(path))
-  table = source.read_file(path, labeled=labeled, options=spec.dataset_options)
+  options = {k: v for k, v in spec.dataset_options.items() if k not in source.selection_options}
+  table = source.read_file(path, labeled=labeled, options=options)
   return relabel(table, spec) if table.labeled else table
 
 
@@ -121,8 +122,9 @@ def predict(run_dir: str | Path, table: Table, replica: str = "best",
 def metrics_line(metrics: dict, replica: str) -> str:
   """One line: the objective's headline metrics, then the primary one over replicas."""
   primary = metrics["primary_metric"]
-  shown = [m for m in ("accuracy", "macro_f1", "mae", "rmse") if m in metrics]
-  return (", ".join(f"{m} {metrics[m]:.4f}" for m in shown)
+  names = {"accuracy": "accuracy", "precision": "precision", "recall": "recall", "f1": "F1",
+           "macro_f1": "macro-F1", "mae": "MAE", "rmse": "RMSE"}   # binary tasks add P/R/F1
+  return (", ".join(f"{label} {metrics[m]:.4f}" for m, label in names.items() if m in metrics)
           + f" (replica {replica}; replicas' {primary} {metrics[f'replica_{primary}_mean']:.4f} ± "
             f"{metrics[f'replica_{primary}_std']:.4f})")
 

@@ -182,7 +182,7 @@ def test_e2e_train_and_predict_with_and_without_labels(data_file, tmp_path):
     if labeled:   # the file's 114-genre labels are merged exactly as in training
       assert set(predictions["label"]) == {"jazz", "metal", "pop", "rock"}
       metrics = json.loads((run_dir / "predictions" / "dataset.metrics.json").read_text())
-      assert 0 <= metrics["accuracy"] <= 1 and len(metrics["replica_accuracies"]) == 2
+      assert 0 <= metrics["accuracy"] <= 1 and len(metrics["replica_accuracy_values"]) == 2
     else:
       assert len(predictions) == 30
 
@@ -195,5 +195,5 @@ def test_results_markdown_shows_the_studys_merged_number():
              "data": {"rows": 20, "drops": {}, "split_sizes": {}, "labels": ["pop", "rock"]},
              "replicas": [{"seed": 0, "lr": 1e-3}], "best_epoch": [1], "majority_rate": 0.5,
              "train_examples_per_second": 1.0}
-  assert "40.8 (S4 Dense(250)→LSTM(80), test accuracy, 66 merged genres)" in results_markdown(results)
+  assert "40.79 (S4 Dense(250)→LSTM(80), test accuracy, 66 merged genres)" in results_markdown(results)
   assert "pop ↔ rock | 6 | 6" in results_markdown(results)

@@ -132,7 +132,7 @@ register(Source(
     name="imdb",
     candidates=("aclImdb", "imdb_reviews_50k.csv.gz", "imdb_reviews_train25k.csv.gz"),
     read=read_imdb, label_column="sentiment", download_key="aclImdb_v1.tar.gz",
-    detect_labels=imdb_has_labels, text_transform=lambda texts: texts.map(strip_html_breaks),
+    detect_labels=imdb_has_labels, selection_options=("splits",), text_transform=lambda texts: texts.map(strip_html_breaks),
     description="Large Movie Review Dataset (Maas et al. 2011): reviews, positive/negative"))
 
 
@@ -242,5 +242,5 @@ register(Source(
     candidates=("semeval2017_task4a_train_pool", "semeval2017_task4a_tweets.csv.gz",
                 "semeval2017_task4a_tweets_train.csv.gz"),
     read=read_tweets, label_column="label", download_key="semeval2017_task4a_train_pool",
-    detect_labels=tweets_have_labels,
+    detect_labels=tweets_have_labels, selection_options=("splits",),
     description="SemEval 2013-2016 Task 4A tweets: negative/neutral/positive"))

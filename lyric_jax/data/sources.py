@@ -35,6 +35,9 @@ class Source:
   # Formats that are not one CSV (folders of .txt, tab-separated files) say themselves
   # whether a file holds labels; None = look for label_column in the CSV header.
   detect_labels: Callable[[Path], bool] | None = None
+  # Options that pick which rows of the training file to use (e.g. the official train
+  # split); a file given to predict is read whole, so these are not applied there.
+  selection_options: tuple[str, ...] = ()
 
   def clean(self, text: str) -> str:
     """One raw text (``predict --text``, explain) cleaned as ``read`` cleans a file's texts."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from lyric_jax.report.confusions import confused_pairs
-from lyric_jax.report.published import published_context, published_metrics
+from lyric_jax.report.published import published, published_context, published_metrics
 
 HEADLINE_METRICS = ("accuracy", "macro_f1", "top5_accuracy")
 # Shown when the summaries have them: the positive class's (binary tasks) and macro recall
