@@ -111,3 +111,12 @@ def test_real_lastfm17_dev_loads(real_data_dir):
   assert table.drops["suspect Genius match (under 100 or over 10,000 chars)"] == 127
   assert set(table.frame["label"]) == set(GENRE_ORDER)
   assert table.frame["group"].is_unique
+
+
+def test_subset_is_seeded_and_counted():
+  from lyric_jax.experiment import RunSpec, load_table
+  spec = RunSpec(experiment="t", dataset="synthetic", model="han", dataset_options={"num_examples": 50},
+                 subset=20, split_seed=3)
+  table = load_table(spec, None)
+  assert len(table) == 20 and table.drops == {"outside the random subset of 20": 30}
+  assert load_table(spec, None).frame["row"].tolist() == table.frame["row"].tolist()
