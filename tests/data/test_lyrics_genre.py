@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from lyric_jax.data import clean, sources
-from lyric_jax.predict import read_input
+from lyric_jax.data.lyrics_genre import GENRE_ORDER
 
 VERSE = ("I walked along the river\nwhen the night was cold\nand you were gone\n"
          "and I remember every word you said")   # over 100 characters: not suspect
@@ -109,5 +109,14 @@ def test_real_lastfm17_dev_loads(real_data_dir):
   table = sources.get("lastfm17").load(real_data_dir, english_only=False)
   assert len(table) + sum(table.drops.values()) == 13241
   assert table.drops["suspect Genius match (under 100 or over 10,000 chars)"] == 127
-  assert set(table.frame["label"]) == set(sources.SOURCES["lastfm17"].read.__globals__["GENRE_ORDER"])
+  assert set(table.frame["label"]) == set(GENRE_ORDER)
   assert table.frame["group"].is_unique
+
+
+def test_subset_is_seeded_and_counted():
+  from lyric_jax.experiment import RunSpec, load_table
+  spec = RunSpec(experiment="t", dataset="synthetic", model="han", dataset_options={"num_examples": 50},
+                 subset=20, split_seed=3)
+  table = load_table(spec, None)
+  assert len(table) == 20 and table.drops == {"outside the random subset of 20": 30}
+  assert load_table(spec, None).frame["row"].tolist() == table.frame["row"].tolist()
