@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from lyric_jax.report.published import published
+from lyric_jax.report.published import published_metrics
 from lyric_jax.report.tables import evaluated, mean_std, selected_replicas
 
 HEADER = ("| run | data (rows, classes) | model | test accuracy % | test macro-F1 % | majority % "
@@ -30,7 +30,8 @@ def row(run_dir: str | Path, top5: bool = False) -> str:
   spec, data = results["spec"], results["data"]
   lr, chosen = selected_replicas(results)
   summaries = [evaluated(results)[i] for i in chosen]
-  study = published(spec["experiment"], spec["model"], spec.get("model_kwargs"), spec.get("label_map", ""))
+  study = published_metrics(spec["experiment"], spec["dataset"], spec["model"], spec.get("model_kwargs"),
+                            spec.get("label_map", "")).get("accuracy")
   top5_cell = f"| {mean_std([s['top5_accuracy'] for s in summaries])} " if top5 else ""
   return (f"| {Path(run_dir).name} | {spec['dataset']} ({data['rows']}, {len(data['labels'])}) "
           f"| {spec['model']} (lr {lr:g}) | {mean_std([s['accuracy'] for s in summaries])} "
