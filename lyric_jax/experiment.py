@@ -86,7 +86,7 @@ def prepare_run_dir(spec: RunSpec, run_dir: Path, overwrite: bool = False) -> No
   if overwrite and run_dir.exists():
     shutil.rmtree(run_dir)
   if config.exists():
-    old, new = json.loads(config.read_text()), spec.to_json()
+    old, new = _with_defaults(json.loads(config.read_text())), spec.to_json()
     for d in (old, new):
       d["fit"] = {k: v for k, v in d["fit"].items() if k not in ("epochs", "progress")}
     diffs = _diff(old, new)
@@ -256,6 +256,15 @@ def summarize_run(spec: RunSpec, table: Table, parts: dict[str, Table], preproce
       "train_examples_per_second": result.train_examples_per_second,
       "history": result.history,
   }
+
+
+def _with_defaults(config: dict) -> dict:
+  """A stored config with fields added since it was written filled with their defaults,
+  so a run made by an older version still resumes (unreadable configs compare as-is)."""
+  try:
+    return RunSpec.from_json(config).to_json()
+  except (TypeError, ValueError, KeyError):
+    return config
 
 
 def _diff(old: Any, new: Any, path: str = "") -> list[str]:
