@@ -1,11 +1,14 @@
 """Throughput of a vmapped population of P replicas vs one model, same batches.
 
     python -m bench.population --model=combined --population=1,3,8 --batch_size=32 --seq_len=512
+    python -m bench.population --model=attn_lstm --population=3 --batch_size=64 --seq_len=281 \
+        --classes=2 --model_kwargs='{"pooling": "attention", "hidden": 64, "unroll": 8}'
 
 Reports steady-state train steps/s (compile excluded, device results awaited) and
 examples/s per replica. A population is worth it when P replicas cost well under P×.
 """
 
+import json
 import time
 
 import jax
@@ -27,6 +30,7 @@ flags.DEFINE_integer("vocab", 30522, "Vocabulary size.")
 flags.DEFINE_integer("features", 22, "Engineered features per example.")
 flags.DEFINE_integer("classes", 4, "Classes.")
 flags.DEFINE_integer("steps", 50, "Timed steps per measurement.")
+flags.DEFINE_string("model_kwargs", "{}", "JSON dict of model constructor arguments (sizes, cell, pooling).")
 
 
 def synthetic_arrays(n, rng):
@@ -54,13 +58,13 @@ def main(argv):
   del argv
   rng = np.random.default_rng(0)
   batches = list(iterate_batches(synthetic_arrays(FLAGS.batch_size * 8, rng), FLAGS.batch_size))
-  kwargs = {"num_classes": FLAGS.classes}
+  kwargs = {"num_classes": FLAGS.classes, **json.loads(FLAGS.model_kwargs)}
   if FLAGS.model != "meta":
     kwargs["vocab_size"] = FLAGS.vocab
   model = registry.build(FLAGS.model, **kwargs)
   objective = Classification(FLAGS.classes)
-  print(f"device: {jax.devices()[0].device_kind}, model {FLAGS.model}, batch {FLAGS.batch_size}, "
-        f"seq_len {FLAGS.seq_len}")
+  print(f"device: {jax.devices()[0].device_kind}, model {FLAGS.model} {FLAGS.model_kwargs}, "
+        f"batch {FLAGS.batch_size}, seq_len {FLAGS.seq_len}")
   print("| population | steps/s | examples/s (all replicas) | step time vs P=1 |")
   print("|---|---|---|---|")
   base = None

@@ -15,22 +15,35 @@ from absl import flags, logging
 from lyric_jax.data.encode import TextSpec
 from lyric_jax.data.errors import DataError
 from lyric_jax.experiment import RunSpec, run
+from lyric_jax.explain import explain_to_png
 from lyric_jax.report.run_report import write_run_report
 from lyric_jax.train.checkpoint import CheckpointError
 from lyric_jax.train.loop import FitConfig, TrainingError
+from lyric_jax.train.objectives import SELECT_METRICS
+from lyric_jax.train.sharding import ShardingError
 
 FLAGS = flags.FLAGS
+
+
+def define_data_flags(dataset: str = "synthetic", labels=()) -> None:
+  """Which data and how it is read (also used by commands that do not train, e.g. EDA)."""
+  flags.DEFINE_string("data_dir", None, "Folder holding the data files (else $LYRIC_JAX_DATA, else ./data).")
+  flags.DEFINE_string("dataset", dataset, "Data source name (see lyric_jax.data.sources).")
+  flags.DEFINE_list("labels", list(labels), "Keep only these labels (genres), comma-separated; empty = all.")
+  flags.DEFINE_integer("num_examples", 600, "Synthetic dataset only: number of songs.")
+  flags.DEFINE_integer("num_classes", 4, "Synthetic dataset only: number of genres.")
+  flags.DEFINE_list("dataset_options", [],
+                    "Reader options as key=value, e.g. lastfm17: multi_genre=drop, english_only=false.")
+  flags.DEFINE_integer("subset", 0, "Train on a random subset of this many songs (study S0: 25000); 0 = all.")
+  flags.DEFINE_integer("split_seed", 0, "Seed of the train/val/test split (and of --subset).")
 
 
 def define_flags(**defaults) -> None:
   """Shared flags; ``defaults`` overrides the generic defaults with a study's protocol."""
   d = {"dataset": "synthetic", "epochs": 10, "batch_size": 32, "lr": ["1e-3"], "max_len": "256",
-       "tokenizer": "wordlevel", "min_freq": 2, "vocab_size": 30000, "patience": 0, "labels": [], **defaults}
-  flags.DEFINE_string("data_dir", None, "Folder holding the data files (else $LYRIC_JAX_DATA, else ./data).")
-  flags.DEFINE_string("dataset", d["dataset"], "Data source name (see lyric_jax.data.sources).")
-  flags.DEFINE_list("labels", d["labels"], "Keep only these labels (genres), comma-separated; empty = all.")
-  flags.DEFINE_integer("num_examples", 600, "Synthetic dataset only: number of songs.")
-  flags.DEFINE_integer("num_classes", 4, "Synthetic dataset only: number of genres.")
+       "tokenizer": "wordlevel", "min_freq": 2, "patience": 0, "labels": [], "vocab_size": 30000,
+       "select_metric": "accuracy", **defaults}
+  define_data_flags(d["dataset"], d["labels"])
   flags.DEFINE_string("workdir", "runs", "Parent folder of run directories.")
   flags.DEFINE_string("run_name", None, "Run directory name (default: experiment-model-dataset).")
   flags.DEFINE_bool("overwrite", False, "Delete an existing run directory instead of resuming it.")
@@ -41,9 +54,14 @@ def define_flags(**defaults) -> None:
   flags.DEFINE_integer("num_seeds", 3, "Replicas per learning rate (seeds seed..seed+N-1), vmapped.")
   flags.DEFINE_integer("seed", 0, "First initialisation/dropout seed.")
   flags.DEFINE_integer("data_seed", 0, "Seed of the batch order (shared by all replicas).")
-  flags.DEFINE_integer("split_seed", 0, "Seed of the train/val/test split.")
   flags.DEFINE_list("split", ["0.8", "0.1", "0.1"], "Train/val/test fractions.")
+  flags.DEFINE_bool("grouped_split", True,
+                    "Keep rows of one group (e.g. a track under several genres) in one split; "
+                    "--nogrouped_split splits rows at random, to measure the leak.")
   flags.DEFINE_integer("patience", d["patience"], "Early-stopping patience in epochs (0 = off).")
+  flags.DEFINE_enum("select_metric", d["select_metric"], list(SELECT_METRICS),
+                    "Validation metric that picks each replica's best epoch (and early-stops); "
+                    "f1/precision/recall: positive class for binary tasks, macro otherwise.")
   flags.DEFINE_string("optimizer", "adam", "adam | adamw | sgd | rmsprop.")
   flags.DEFINE_float("clip_norm", 0.0, "Clip gradients to this global norm (0 = off).")
   flags.DEFINE_string("tokenizer", d["tokenizer"],
@@ -52,11 +70,39 @@ def define_flags(**defaults) -> None:
   flags.DEFINE_integer("vocab_size", d["vocab_size"], "Maximum trained vocabulary size.")
   flags.DEFINE_string("max_len", d["max_len"], "Tokens per text: an integer, or mean | p95 | max of train.")
   flags.DEFINE_bool("progress", True, "Show progress bars and per-epoch lines.")
+  flags.DEFINE_integer("devices", 0, "Devices to train on (0 = all visible).")
+  flags.DEFINE_enum("shard", "data", ["data", "population"],
+                    "Multi-device layout: split each batch (data) or the replicas (population).")
+  flags.DEFINE_multi_string("explain", [], "After training, explain this text (repeatable): print the "
+                            "prediction and write RUN/attention_<i>.png (attention models only).")
 
 
-def text_spec() -> TextSpec:
+def text_spec(**layout) -> TextSpec:
+  """The tokenizer flags; ``layout`` adds e.g. layout='lines', max_lines=..., max_words=... (HAN)."""
   return TextSpec(tokenizer=FLAGS.tokenizer, min_frequency=FLAGS.min_freq,
-                  vocab_size=FLAGS.vocab_size, max_len=FLAGS.max_len)
+                  vocab_size=FLAGS.vocab_size, max_len=FLAGS.max_len, **layout)
+
+
+def flag_dataset_options(dataset: str | None = None) -> dict:
+  """The source's options: the synthetic generator's flags, else parsed --dataset_options."""
+  if (dataset or FLAGS.dataset) == "synthetic":
+    return {"num_examples": FLAGS.num_examples, "num_classes": FLAGS.num_classes, "seed": FLAGS.split_seed}
+  options = {}
+  for item in FLAGS.dataset_options:
+    key, sep, value = item.partition("=")
+    if not sep:
+      raise DataError(f"--dataset_options wants key=value items, got {item!r}")
+    options[key.strip()] = _parse_value(value.strip())
+  return options
+
+
+def _parse_value(value: str):
+  if value.lower() in ("true", "false"):
+    return value.lower() == "true"
+  try:
+    return int(value)
+  except ValueError:
+    return value
 
 
 def fit_config() -> FitConfig:
@@ -65,17 +111,38 @@ def fit_config() -> FitConfig:
       seeds=tuple(range(FLAGS.seed, FLAGS.seed + FLAGS.num_seeds)),
       learning_rates=tuple(float(x) for x in FLAGS.lr), optimizer=FLAGS.optimizer,
       clip_norm=FLAGS.clip_norm, patience=FLAGS.patience, data_seed=FLAGS.data_seed,
-      progress=FLAGS.progress)
+      devices=FLAGS.devices, shard=FLAGS.shard, progress=FLAGS.progress)
 
 
-def base_spec(experiment: str, model: str, model_kwargs: dict, text: bool = True,
-              features: bool = True) -> RunSpec:
-  options = ({"num_examples": FLAGS.num_examples, "num_classes": FLAGS.num_classes, "seed": FLAGS.split_seed}
-             if FLAGS.dataset == "synthetic" else {})
-  return RunSpec(experiment=experiment, dataset=FLAGS.dataset, model=model, model_kwargs=model_kwargs,
-                 dataset_options=options, labels=tuple(FLAGS.labels),
-                 text=text_spec() if text else None, features=features, fit=fit_config(),
-                 split_fractions=tuple(float(x) for x in FLAGS.split), split_seed=FLAGS.split_seed)
+def data_spec() -> RunSpec:
+  """A spec naming only the data flags (for commands that read data without training)."""
+  return RunSpec(experiment="data", dataset=FLAGS.dataset, model="", dataset_options=flag_dataset_options(),
+                 labels=tuple(FLAGS.labels), split_seed=FLAGS.split_seed, subset=FLAGS.subset)
+
+
+def base_spec(experiment: str, model: str, model_kwargs: dict, text: bool | TextSpec = True,
+              features: bool = True, dataset: str | None = None, dataset_options: dict | None = None,
+              **fields) -> RunSpec:
+  """The spec from the shared flags.
+
+  ``text``: True = the tokenizer flags (flat layout), a TextSpec as given, False = no text;
+  ``dataset``/``dataset_options`` let an experiment pick its source (e.g. from --task) and fix
+  reader options; ``fields`` sets other RunSpec fields (e.g. label_map).
+  """
+  text_part = text if isinstance(text, TextSpec) else (text_spec() if text else None)
+  return RunSpec(experiment=experiment, dataset=dataset or FLAGS.dataset, model=model,
+                 model_kwargs=model_kwargs, dataset_options={**flag_dataset_options(dataset), **(dataset_options or {})},
+                 labels=tuple(FLAGS.labels),
+                 text=text_part, features=features, fit=fit_config(), select_metric=FLAGS.select_metric,
+                 split_fractions=tuple(float(x) for x in FLAGS.split), split_seed=FLAGS.split_seed,
+                 grouped_split=FLAGS.grouped_split, subset=FLAGS.subset, **fields)
+
+
+def default_run_name(spec: RunSpec) -> str:
+  """experiment-model-dataset, plus the label map and split kind when not the default."""
+  parts = [spec.experiment, spec.model, spec.dataset, spec.label_map,
+           "" if spec.grouped_split else "ungrouped"]
+  return "-".join(p for p in parts if p)
 
 
 def main(make_spec: Callable[[], RunSpec],
@@ -87,15 +154,48 @@ def main(make_spec: Callable[[], RunSpec],
 
   def _main(argv):
     logging.set_verbosity(logging.WARNING)   # Orbax logs every save at INFO
-    spec = make_spec()
-    run_dir = Path(FLAGS.workdir) / (FLAGS.run_name or f"{spec.experiment}-{spec.model}-{spec.dataset}")
     try:
+      spec = make_spec()
+      run_dir = Path(FLAGS.workdir) / (FLAGS.run_name or default_run_name(spec))
       results = run(spec, run_dir, FLAGS.data_dir, FLAGS.overwrite)
       print(write_run_report(results, run_dir))
+      extra = ", attention.png" if results.get("attention_png") else ""
+      print(f"Run directory: {run_dir} (RESULTS.md, PNG plots{extra}, metrics.jsonl, predictions/)")
+      for i, text in enumerate(FLAGS.explain, 1):
+        png = run_dir / f"attention_{i}.png"
+        print(f"explain {i}: {explain_to_png(run_dir, text, png).describe()}; heatmap {png}")
       if after_run is not None:
         after_run(run_dir, results, argv[1:])
-    except (DataError, CheckpointError, TrainingError) as e:
+    except (DataError, CheckpointError, TrainingError, ShardingError) as e:
       sys.exit(f"error: {e}")
-    print(f"Run directory: {run_dir} (RESULTS.md, PNG plots, metrics.jsonl, predictions/)")
 
   return _main
+
+
+# --- Study S0's recurrent classifiers (experiments.lstm, experiments.gru) ------------------
+
+S0_PROTOCOL = {"epochs": 10, "batch_size": 32, "lr": ["1e-3"], "min_freq": 2,
+               # The study pads to the longest song; 400 tokens keeps CPU runs short
+               # (use --max_len=max for the study's protocol).
+               "max_len": "400"}
+
+
+def define_rnn_flags(embed: int, hidden: int) -> None:
+  """Flags of a flat (Bi)LSTM/GRU classifier; ``embed``/``hidden`` are the study's sizes."""
+  flags.DEFINE_integer("embed", embed, "Token embedding size.")
+  flags.DEFINE_integer("hidden", hidden, "Recurrent hidden size (per direction).")
+  flags.DEFINE_integer("layers", 1, "Stacked recurrent layers.")
+  flags.DEFINE_bool("bidirectional", False, "Add a backward direction (starts at each song's last token).")
+  flags.DEFINE_enum("pooling", "last", ["last", "attention", "mean"],
+                    "Song vector: final states at the true lengths, attention pooling, or masked mean.")
+  flags.DEFINE_integer("attn_size", 100, "Attention MLP size (--pooling=attention).")
+  flags.DEFINE_float("dropout", 0.0, "Dropout between layers and before the classifier.")
+  flags.DEFINE_integer("unroll", 1, "Scan unroll factor (speed only).")
+  define_flags(**S0_PROTOCOL)
+
+
+def rnn_spec(experiment: str, cell: str) -> RunSpec:
+  return base_spec(experiment, "rnn", {
+      "cell": cell, "embed": FLAGS.embed, "hidden": FLAGS.hidden, "num_layers": FLAGS.layers,
+      "bidirectional": FLAGS.bidirectional, "pooling": FLAGS.pooling, "attn_size": FLAGS.attn_size,
+      "dropout": FLAGS.dropout, "unroll": FLAGS.unroll}, features=False)

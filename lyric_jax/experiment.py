@@ -23,16 +23,19 @@ from lyric_jax.data.batches import SAMPLE_WEIGHT
 from lyric_jax.data.encode import Preprocessor, TextSpec
 from lyric_jax.data.errors import DataError
 from lyric_jax.data.glove import EmbeddingSpec
+from lyric_jax.data.label_maps import apply_label_map
 from lyric_jax.data.splits import SPLITS, stratified_group_split
-from lyric_jax.data.table import LABEL, ROW, Table, select_labels
+from lyric_jax.data.table import GROUP, LABEL, ROW, Table, select_labels
 from lyric_jax.data.weights import balancing_weights, score_bins
 from lyric_jax.models import registry
+from lyric_jax.report import attention
 from lyric_jax.train.baselines import sample_training_distribution
 from lyric_jax.train.loop import FitConfig, FitResult, fit, predict_outputs
 from lyric_jax.train.objectives import ObjectiveSpec, build_objective
 from lyric_jax.train.state import frozen, make_optimizer
 
 CONFIG_FILE, RESULTS_FILE = "config.json", "results.json"
+_RESUMABLE_CHANGES = ("epochs", "progress", "devices", "shard")
 # Text models name their token embedding 'embed'; pretrained vectors and freezing target it.
 EMBEDDING_PARAM = "embed/embedding"
 
@@ -45,11 +48,17 @@ class RunSpec:
   model_kwargs: dict = dataclasses.field(default_factory=dict)
   dataset_options: dict = dataclasses.field(default_factory=dict)
   labels: tuple[str, ...] = ()          # keep only these labels (e.g. the study's 4 genres); () = all
+  label_map: str = ""                   # relabel first (data/label_maps.py), e.g. S4's 114 → 66 genres
   text: TextSpec | None = TextSpec()    # None for feature-only models
   features: bool = True                 # False for text-only models: features are not encoded
   fit: FitConfig = FitConfig()
   split_fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
   split_seed: int = 0
+  grouped_split: bool = True            # False: plain row split, to measure what group leakage is worth
+  subset: int = 0                       # a random subset of this many rows (study S0: 25,000); 0 = all
+  # Validation metric that picks each replica's best epoch (and drives early stopping);
+  # 'f1' = positive-class F1 for binary tasks, macro-F1 otherwise (see objectives).
+  select_metric: str = "accuracy"
   objective: ObjectiveSpec = ObjectiveSpec()   # classification, or score regression (S2)
   embedding: EmbeddingSpec = EmbeddingSpec()   # random init, or pretrained vectors; frozen or not
   train_subsample: int = 1                     # train on every k-th training row (S2 used every 10th)
@@ -79,16 +88,17 @@ def load_spec(run_dir: str | Path) -> RunSpec:
 def prepare_run_dir(spec: RunSpec, run_dir: Path, overwrite: bool = False) -> None:
   """Creates the run dir, or checks that an existing one was made by the same spec.
 
-  Fields that only affect how long or how verbosely a run goes (epochs, progress)
-  may change between a run and its resumption.
+  Fields that only affect how long, how verbosely or where a run goes (epochs,
+  progress, devices, shard) may change between a run and its resumption.
   """
   config = run_dir / CONFIG_FILE
   if overwrite and run_dir.exists():
     shutil.rmtree(run_dir)
   if config.exists():
-    old, new = _with_defaults(json.loads(config.read_text())), spec.to_json()
+    # Through RunSpec, so a field added since the old run was made reads as its default.
+    old, new = RunSpec.from_json(json.loads(config.read_text())).to_json(), spec.to_json()
     for d in (old, new):
-      d["fit"] = {k: v for k, v in d["fit"].items() if k not in ("epochs", "progress")}
+      d["fit"] = {k: v for k, v in d["fit"].items() if k not in _RESUMABLE_CHANGES}
     diffs = _diff(old, new)
     if diffs:
       raise DataError(f"{run_dir} holds a run with a different config ({'; '.join(diffs[:5])}). "
@@ -107,14 +117,24 @@ def load_table(spec: RunSpec, data_dir: str | None) -> Table:
   table = sources.get(spec.dataset).load(data_dir, **spec.dataset_options)
   if not spec.features:
     table = dataclasses.replace(table, feature_names=())
-  return select_labels(table, list(spec.labels))
+  table = relabel(table, spec)
+  if 0 < spec.subset < len(table):   # drawn with the split seed, before splitting
+    keep = np.random.default_rng(spec.split_seed).choice(len(table), spec.subset, replace=False)
+    table = table.drop_rows(~np.isin(np.arange(len(table)), keep), f"outside the random subset of {spec.subset}")
+  return table
+
+
+def relabel(table: Table, spec: RunSpec) -> Table:
+  """The run's label map, then its label selection: one function for training and predict."""
+  return select_labels(apply_label_map(table, spec.label_map), list(spec.labels))
 
 
 def split_table(table: Table, spec: RunSpec) -> dict[str, Table]:
   """Stratified (by class, or by score decile for regression), grouped, seeded splits."""
   labels = table.frame[LABEL].to_numpy()
   strata = score_bins(labels.astype(float), 10) if spec.objective.target == "score" else labels
-  idx = stratified_group_split(strata, table.frame["group"].to_numpy(), spec.split_fractions, spec.split_seed)
+  groups = table.frame[GROUP].to_numpy() if spec.grouped_split else np.arange(len(table))
+  idx = stratified_group_split(strata, groups, spec.split_fractions, spec.split_seed)
   if spec.train_subsample > 1:
     idx["train"] = idx["train"][::spec.train_subsample]
   if len(idx["train"]) == 0 or len(idx["val"]) == 0:
@@ -124,6 +144,10 @@ def split_table(table: Table, spec: RunSpec) -> dict[str, Table]:
 
 
 def build_model(spec: RunSpec, preprocessor: Preprocessor):
+  wants_lines = spec.model in registry.HIERARCHICAL
+  if spec.text is not None and wants_lines != (preprocessor.layout == "lines"):
+    raise DataError(f"model {spec.model!r} needs text layout {'lines' if wants_lines else 'flat'}, "
+                    f"but the run encodes {preprocessor.layout!r}")
   kwargs = dict(spec.model_kwargs, num_classes=preprocessor.num_outputs)
   if spec.text is not None:
     kwargs["vocab_size"] = preprocessor.vocab_size
@@ -131,7 +155,10 @@ def build_model(spec: RunSpec, preprocessor: Preprocessor):
 
 
 def objective_for(spec: RunSpec, preprocessor: Preprocessor):
-  return build_objective(spec.objective, preprocessor.num_classes)
+  try:
+    return build_objective(spec.objective, preprocessor.num_classes, spec.select_metric)
+  except ValueError as e:
+    raise DataError(str(e)) from None
 
 
 def optimizer_for(spec: RunSpec):
@@ -191,9 +218,31 @@ def run(spec: RunSpec, run_dir: str | Path, data_dir: str | None = None,
   overrides, coverage = pretrained_embedding(spec, preprocessor, model, sample, data_dir)
   result = fit(model, objective, data, spec.fit, run_dir, tx=optimizer_for(spec), param_overrides=overrides)
   write_eval_predictions(run_dir, spec, parts, data, preprocessor, model, objective, result)
-  results = summarize_run(spec, table, parts, preprocessor, result, objective=objective, embedding=coverage)
+  results = summarize_run(spec, table, parts, preprocessor, result, objective=objective, embedding=coverage,
+                          train_arrays=data["train"])
+  results["attention_png"] = write_attention_example(model, result, objective, preprocessor, parts, run_dir)
   (run_dir / RESULTS_FILE).write_text(json.dumps(results, indent=1))
   return results
+
+
+def write_attention_example(model, result: FitResult, objective, preprocessor: Preprocessor,
+                            parts: dict[str, Table], run_dir: Path) -> str | None:
+  """attention.png: the best replica's attention over the first song of the evaluation split."""
+  if preprocessor.tokenizer is None or preprocessor.target != "classes":
+    return None
+  split = parts.get("test", parts["val"])
+  song = dataclasses.replace(split, frame=split.frame.iloc[:1].reset_index(drop=True))
+  batch = preprocessor.encode(song)
+  best = int(np.argmax([s[objective.select_metric] for s in result.val]))
+  params = jax.tree.map(lambda x: x[best], result.best)
+  variables = {"params": params["params"], **params["model_state"]}
+  probs = jax.nn.softmax(model.apply(variables, batch, train=False)[0])
+  title = (f"{song.frame['group'].iloc[0].replace('|', ' - ')}: true {song.frame[LABEL].iloc[0]}, "
+           f"predicted {preprocessor.labels[int(np.argmax(probs))]} ({float(np.max(probs)):.2f})")
+  path = run_dir / "attention.png"
+  written = attention.write_attention_png(model, variables, batch, preprocessor.tokenizer.id_to_token,
+                                          path, title)
+  return path.name if written else None
 
 
 EVAL_PREDICTIONS = "predictions/eval_{split}.csv"
@@ -228,7 +277,8 @@ def write_eval_predictions(run_dir: Path, spec: RunSpec, parts: dict[str, Table]
 
 
 def summarize_run(spec: RunSpec, table: Table, parts: dict[str, Table], preprocessor: Preprocessor,
-                  result: FitResult, *, objective=None, embedding: dict | None = None) -> dict[str, Any]:
+                  result: FitResult, *, objective=None, embedding: dict | None = None,
+                  train_arrays: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
   objective = objective or objective_for(spec, preprocessor)
   eval_split = "test" if result.test is not None else "val"
   summaries = result.test if result.test is not None else result.val
@@ -242,11 +292,15 @@ def summarize_run(spec: RunSpec, table: Table, parts: dict[str, Table], preproce
       "spec": spec.to_json(),
       "objective": spec.objective.kind,
       "headline": list(objective.headline),
-      "data": {"source": table.source, "rows": len(table), "drops": table.drops,
+      "data": {"source": table.source, "rows": len(table), "drops": table.drops, "notes": table.notes,
                "split_sizes": {k: len(v) for k, v in parts.items()},
+               "label_counts": table.frame[LABEL].value_counts().to_dict(),
                "labels": preprocessor.labels, "vocab_size": preprocessor.vocab_size,
-               "max_len": preprocessor.max_len, "target": preprocessor.target, "embedding": embedding},
+               "layout": preprocessor.layout, "max_len": preprocessor.max_len,
+               "max_lines": preprocessor.max_lines, "max_words": preprocessor.max_words,
+               "target": preprocessor.target, "embedding": embedding},
       "eval_split": eval_split,
+      "select_metric": objective.select_metric,
       "baseline": baseline,
       **extra,
       "replicas": spec.fit.replicas,
@@ -254,17 +308,26 @@ def summarize_run(spec: RunSpec, table: Table, parts: dict[str, Table], preproce
       "val": result.val,
       "test": result.test,
       "train_examples_per_second": result.train_examples_per_second,
+      "throughput": throughput(result.history, train_arrays or {}, len(spec.fit.replicas)),
       "history": result.history,
   }
 
 
-def _with_defaults(config: dict) -> dict:
-  """A stored config with fields added since it was written filled with their defaults,
-  so a run made by an older version still resumes (unreadable configs compare as-is)."""
-  try:
-    return RunSpec.from_json(config).to_json()
-  except (TypeError, ValueError, KeyError):
-    return config
+def throughput(history: list[dict], train_arrays: dict[str, np.ndarray], population: int) -> dict:
+  """Steady-state training speed: the median epoch after the first (which includes compiling).
+
+  Tokens are counted per example once (all replicas see the same batch): ``real`` counts
+  tokens inside the lengths, ``padded`` every position the model steps through.
+  """
+  per_epoch = [r["train_examples_per_second"] for r in history]
+  examples = float(np.median(per_epoch[1:] if len(per_epoch) > 1 else per_epoch)) if per_epoch else 0.0
+  out = {"examples_per_second": examples, "population": population}
+  if "tokens" in train_arrays:
+    tokens = train_arrays["tokens"]
+    real = train_arrays.get("word_lengths", train_arrays["lengths"]).reshape(len(tokens), -1).sum(1)
+    out["real_tokens_per_second"] = examples * float(real.mean())
+    out["padded_tokens_per_second"] = examples * float(np.prod(tokens.shape[1:]))
+  return out
 
 
 def _diff(old: Any, new: Any, path: str = "") -> list[str]:

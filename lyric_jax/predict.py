@@ -2,6 +2,7 @@
 
     python -m lyric_jax.predict --run_dir=RUN --data_file=FILE [--output=preds.csv]
     python -m lyric_jax.predict --run_dir=RUN --text="some lyrics"
+    python -m lyric_jax.predict --run_dir=RUN --text="a review" --explain_png=attention.png
 
 FILE is read with the run's own data source (same format as training, CSV gzipped
 or not, labels optional). Writes one prediction per kept row (class and class
@@ -22,14 +23,15 @@ import numpy as np
 import pandas as pd
 from absl import app, flags, logging
 
+from lyric_jax import explain
 from lyric_jax.data import sources
 from lyric_jax.data.batches import iterate_batches, num_rows
 from lyric_jax.data.encode import Preprocessor
 from lyric_jax.data.errors import DataError
-from lyric_jax.data.table import LABEL, ROW, TEXT, Table, select_labels
-from lyric_jax.experiment import build_model, load_spec, objective_for, optimizer_for
+from lyric_jax.data.table import LABEL, ROW, TEXT, Table
+from lyric_jax.experiment import build_model, load_spec, objective_for, optimizer_for, relabel
 from lyric_jax.train.checkpoint import CheckpointError
-from lyric_jax.train.loop import predict_outputs, restore_best
+from lyric_jax.train.loop import choose_replica, predict_outputs, restore_best
 
 
 def read_input(run_dir: Path, data_file: str | None, text: str | None) -> Table:
@@ -40,18 +42,22 @@ def read_input(run_dir: Path, data_file: str | None, text: str | None) -> Table:
   if not data_file:
     raise DataError("Give --data_file=FILE or --text=TEXT")
   path = Path(data_file)
-  columns = _columns(path)
-  table = source.read(path, labeled=source.label_column in columns)
-  return select_labels(table, list(spec.labels)) if table.labeled else table
+  labeled = (source.detect_labels(path) if source.detect_labels is not None
+             else source.label_column in _columns(path))
+  options = {k: v for k, v in spec.dataset_options.items() if k not in source.selection_options}
+  table = source.read_file(path, labeled=labeled, options=options)
+  return relabel(table, spec) if table.labeled else table
 
 
 def texts_table(run_dir: Path, texts: list[str]) -> Table:
-  """Raw texts as an unlabelled table (for text-only runs)."""
-  if load_spec(run_dir).text is None:
+  """Raw texts as an unlabelled table (for text-only runs), cleaned as the source cleans its text."""
+  spec = load_spec(run_dir)
+  if spec.text is None:
     raise DataError("This run's model reads engineered features, not text: use --data_file.")
   preprocessor = Preprocessor.load(run_dir)
   if preprocessor.feature_names:
     raise DataError(f"This run's model also needs features {preprocessor.feature_names}: use --data_file.")
+  texts = [sources.get(spec.dataset).clean(t) for t in texts]
   return Table(pd.DataFrame({ROW: range(len(texts)), TEXT: list(texts), "group": [str(i) for i in range(len(texts))]}),
                (), {}, "text")
 
@@ -96,7 +102,7 @@ def predict(run_dir: str | Path, table: Table, replica: str = "best",
   """Predictions (one row per kept input row) and, for labelled input, the metrics."""
   result = replica_outputs(run_dir, table, batch_size)
   objective, preprocessor, arrays, outputs = result.objective, result.preprocessor, result.arrays, result.outputs
-  chosen = {k: _choose_replica(v, result.best_score, replica) for k, v in outputs.items()}
+  chosen = {k: choose_replica(v, result.best_score, replica) for k, v in outputs.items()}
   out = pd.DataFrame({ROW: table.frame[ROW].to_numpy()})
   for name, column in objective.prediction_columns(chosen, preprocessor.labels).items():
     out[name] = column
@@ -113,22 +119,12 @@ def predict(run_dir: str | Path, table: Table, replica: str = "best",
   return out, metrics
 
 
-def _choose_replica(values: np.ndarray, best_score: np.ndarray, replica: str) -> np.ndarray:
-  """'best' (highest validation score), 'mean' (ensemble average), or a replica index."""
-  if replica == "best":
-    return values[int(np.argmax(best_score))]
-  if replica == "mean":
-    return values.mean(0)
-  if replica.isdigit() and int(replica) < len(values):
-    return values[int(replica)]
-  raise DataError(f"--replica must be best, mean or an index below {len(values)}, got {replica!r}")
-
-
 def metrics_line(metrics: dict, replica: str) -> str:
   """One line: the objective's headline metrics, then the primary one over replicas."""
   primary = metrics["primary_metric"]
-  shown = [m for m in ("accuracy", "macro_f1", "mae", "rmse") if m in metrics]
-  return (", ".join(f"{m} {metrics[m]:.4f}" for m in shown)
+  names = {"accuracy": "accuracy", "precision": "precision", "recall": "recall", "f1": "F1",
+           "macro_f1": "macro-F1", "mae": "MAE", "rmse": "RMSE"}   # binary tasks add P/R/F1
+  return (", ".join(f"{label} {metrics[m]:.4f}" for m, label in names.items() if m in metrics)
           + f" (replica {replica}; replicas' {primary} {metrics[f'replica_{primary}_mean']:.4f} ± "
             f"{metrics[f'replica_{primary}_std']:.4f})")
 
@@ -139,6 +135,8 @@ flags.DEFINE_string("data_file", None, "File to predict, in the run's source for
 flags.DEFINE_string("text", None, "A single raw text to classify instead of a file.")
 flags.DEFINE_string("output", None, "Predictions CSV (default: RUN/predictions/<file stem>.csv).")
 flags.DEFINE_string("replica", "best", "best | mean | replica index: which population member predicts.")
+flags.DEFINE_string("explain_png", None, "With --text: write the model's attention over the text's "
+                    "tokens as a heatmap PNG here (attention models only).")
 
 
 def main(argv):
@@ -151,6 +149,11 @@ def main(argv):
     table = read_input(run_dir, FLAGS.data_file, FLAGS.text)
     if table.drops:
       print(table.report())
+    if FLAGS.explain_png and FLAGS.text is None:
+      raise DataError("--explain_png explains one --text, not a --data_file")
+    if FLAGS.explain_png:
+      print(explain.explain_to_png(run_dir, FLAGS.text, FLAGS.explain_png, FLAGS.replica).describe())
+      return
     predictions, metrics = predict(run_dir, table, FLAGS.replica)
   except (DataError, CheckpointError) as e:
     sys.exit(f"error: {e}")

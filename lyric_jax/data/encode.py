@@ -23,16 +23,21 @@ _SPEC_FILE, _TOKENIZER_FILE = "preprocessor.json", "tokenizer.json"
 
 @dataclasses.dataclass(frozen=True)
 class TextSpec:
-  """How text becomes ids: a tokenizer file to load, or one to train, and a length cap.
+  """How text becomes ids: a tokenizer file to load, or one to train, and length caps.
 
-  ``max_len`` is a number or a rule over the training token counts: 'mean' (study S3),
-  'p95', or 'max' (pad to the longest training text, study S0/S2).
+  ``layout='flat'`` gives tokens [N, T] with T = ``max_len``; ``'lines'`` (HAN) splits
+  on line breaks into tokens [N, L, W] with L = ``max_lines``, W = ``max_words``.
+  Each cap is a number or a rule over the training counts: 'mean' (study S3), 'p95',
+  or 'max' (pad to the longest, study S0/S2).
   """
   tokenizer: str = "wordlevel"   # 'wordlevel' | 'wordpiece' | 'keras' | path to a tokenizer.json
   min_frequency: int = 2
   vocab_size: int = 30000
   max_len: str = "256"
   lowercase: bool = True
+  layout: str = "flat"           # 'flat' | 'lines'
+  max_lines: str = "40"
+  max_words: str = "12"
 
 
 TARGETS = ("classes", "score")
@@ -49,6 +54,9 @@ class Preprocessor:
   max_len: int = 0
   target: str = "classes"
   tokenizer: Tokenizer | None = None
+  layout: str = "flat"
+  max_lines: int = 0
+  max_words: int = 0
 
   @property
   def num_classes(self) -> int:
@@ -72,7 +80,7 @@ class Preprocessor:
     mean = features.mean(0) if len(features) else np.zeros(features.shape[1])
     std = features.std(0) if len(features) else np.ones(features.shape[1])
     std = np.where(std > 1e-12, std, 1.0)   # a constant feature is centred, not divided by 0
-    tokenizer, max_len = None, 0
+    tokenizer, max_len, lines = None, 0, {}
     if text is not None:
       texts = train.frame[TEXT].tolist()
       if text.tokenizer in ("wordlevel", "wordpiece", "keras"):
@@ -80,9 +88,19 @@ class Preprocessor:
                                              vocab_size=text.vocab_size, lowercase=text.lowercase)
       else:
         tokenizer = tokenize.load_tokenizer(text.tokenizer)
-      max_len = _resolve_max_len(text.max_len, tokenize.token_counts(tokenizer, texts))
+      if text.layout == "flat":
+        max_len = _resolve_max_len(text.max_len, tokenize.token_counts(tokenizer, texts))
+      elif text.layout == "lines":
+        songs = tokenize.encode_line_ids(tokenizer, texts)
+        lines = {"max_lines": _resolve_max_len(text.max_lines, np.array([len(s) for s in songs])),
+                 "max_words": _resolve_max_len(text.max_words,
+                                               np.array([len(l) for s in songs for l in s]))}
+      else:
+        raise DataError(f"text layout must be 'flat' or 'lines', got {text.layout!r}")
     labels = list(labels) if target == "classes" else []
-    return cls(labels, list(train.feature_names), mean.tolist(), std.tolist(), max_len, target, tokenizer)
+    return cls(labels, list(train.feature_names), mean.tolist(), std.tolist(), max_len,
+               target=target, tokenizer=tokenizer, layout=text.layout if text is not None else "flat",
+               **lines)
 
   def encode(self, table: Table) -> dict[str, np.ndarray]:
     """Arrays for the model: tokens/lengths (if text), features, label (if labelled)."""
@@ -90,7 +108,10 @@ class Preprocessor:
     if missing:
       raise DataError(f"{table.source} rows lack feature column(s) {missing} the model was trained on")
     arrays = {}
-    if self.tokenizer is not None:
+    if self.tokenizer is not None and self.layout == "lines":
+      arrays["tokens"], arrays["word_lengths"], arrays["lengths"] = tokenize.encode_lines(
+          self.tokenizer, table.frame[TEXT].tolist(), self.max_lines, self.max_words)
+    elif self.tokenizer is not None:
       arrays["tokens"], arrays["lengths"] = tokenize.encode_flat(
           self.tokenizer, table.frame[TEXT].tolist(), self.max_len)
     if self.feature_names:

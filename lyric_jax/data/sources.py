@@ -29,11 +29,30 @@ class Source:
   label_column: str | None = None        # the file's label column (absent in unlabelled files)
   download_key: str | None = None        # manifest entry fetched when no candidate exists
   description: str = ""
+  # The reader's text transforms (e.g. punctuation stripping), for raw text that does not
+  # come through ``read`` (``predict --text``); None = the text is used as given.
+  text_transform: Callable[[pd.Series], pd.Series] | None = None
+  # Formats that are not one CSV (folders of .txt, tab-separated files) say themselves
+  # whether a file holds labels; None = look for label_column in the CSV header.
+  detect_labels: Callable[[Path], bool] | None = None
+  # Options that pick which rows of the training file to use (e.g. the official train
+  # split); a file given to predict is read whole, so these are not applied there.
+  selection_options: tuple[str, ...] = ()
+
+  def clean(self, text: str) -> str:
+    """One raw text (``predict --text``, explain) cleaned as ``read`` cleans a file's texts."""
+    if self.text_transform is None:
+      return text
+    return str(self.text_transform(pd.Series([text], dtype=object)).iloc[0])
 
   def load(self, data_dir: str | Path | None = None, **options) -> Table:
     path = download.find_file(download.resolve_data_dir(data_dir), list(self.candidates),
                               download_key=self.download_key)
-    return self.read(path, labeled=True, **options)
+    return self.read_file(path, labeled=True, options=options)
+
+  def read_file(self, path: str | Path, labeled: bool, options: dict | None = None) -> Table:
+    """Reads one file with a run's dataset options (so prediction reads as training did)."""
+    return self.read(path, labeled=labeled, **(options or {}))
 
 
 SOURCES: dict[str, Source] = {}
@@ -97,11 +116,13 @@ def read_spotify13(path: str | Path, labeled: bool = True) -> Table:
   malformed = sum(m for _, m in parts)
   lyrics = frame["lyrics"].astype("string")
   frame["lyrics"] = lyrics.str.replace(_MUSIXMATCH_TRAILER, "", regex=True)
-  not_found = lyrics.str.strip().str.lower().eq("lyrics not found").fillna(False)
-  frame.loc[not_found, "lyrics"] = ""
-  return build_table(frame, source="spotify13", text="lyrics", label="song_genre",
-                     features=SPOTIFY13_FEATURES, group=["song_id"], labeled=labeled,
-                     malformed=malformed)
+  not_found = lyrics.str.strip().str.lower().eq("lyrics not found").fillna(False).to_numpy()
+  table = build_table(frame.loc[~not_found], source="spotify13", text="lyrics", label="song_genre",
+                      features=SPOTIFY13_FEATURES, group=["song_id"], labeled=labeled,
+                      malformed=malformed)
+  if not_found.any():
+    table.drops["'lyrics not found' placeholder"] = int(not_found.sum())
+  return table
 
 
 register(Source(

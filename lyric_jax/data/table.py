@@ -22,12 +22,14 @@ class Table:
   a ``label`` column when labelled, a ``group``
   column (rows sharing a group never straddle splits) and one float32 column per
   name in ``feature_names``. ``drops`` maps a reason to the number of rows it
-  removed, so no row disappears without being reported.
+  removed, so no row disappears without being reported; ``notes`` counts kept rows
+  a rule changed (e.g. a label resolved from several tags).
   """
   frame: pd.DataFrame
   feature_names: tuple[str, ...] = ()
   drops: dict[str, int] = dataclasses.field(default_factory=dict)
   source: str = ""
+  notes: dict[str, int] = dataclasses.field(default_factory=dict)
 
   @property
   def labeled(self) -> bool:
@@ -48,7 +50,14 @@ class Table:
   def report(self) -> str:
     lines = [f"{self.source}: {len(self)} rows kept"]
     lines += [f"  dropped {n} rows: {reason}" for reason, n in self.drops.items()]
+    lines += [f"  kept {n} rows: {note}" for note, n in self.notes.items()]
     return "\n".join(lines)
+
+
+def raw_table(frame: pd.DataFrame, source: str, malformed: int = 0) -> Table:
+  """A Table over a file's own columns (plus ``row``), for rules that run before ``build_table``."""
+  frame = frame.reset_index(drop=True).assign(**{ROW: np.arange(len(frame))})
+  return Table(frame, (), {"malformed CSV row": malformed} if malformed else {}, source)
 
 
 def read_csv_checked(path: str | Path, required: list[str], **kwargs) -> tuple[pd.DataFrame, int]:
@@ -76,13 +85,18 @@ def read_csv_checked(path: str | Path, required: list[str], **kwargs) -> tuple[p
 
 def build_table(frame: pd.DataFrame, *, source: str, text: str | None, label: str | None,
                 features: list[str], group: list[str] | None = None, labeled: bool = True,
-                malformed: int = 0) -> Table:
+                malformed: int = 0, prior: Table | None = None) -> Table:
   """Maps a source's columns to the canonical ones and drops (counting) unusable rows.
 
   Rows with empty text, a missing label or a NaN/non-numeric feature are dropped and
   counted; ``labeled=False`` (prediction on unlabelled files) keeps no label column.
+  ``prior`` is the ``raw_table`` that ``frame`` came from: its row numbers, drops and
+  notes carry over.
   """
-  out = pd.DataFrame({ROW: np.arange(len(frame))}, index=frame.index)   # 0-based data row in the file
+  # 0-based data row in the file: readers keep pandas' default index when they pre-filter
+  # a frame, and a raw_table (``prior``) carries its own row column through drop_rows.
+  rows = frame[ROW].to_numpy() if prior is not None else frame.index.to_numpy()
+  out = pd.DataFrame({ROW: rows}, index=frame.index)
   if text is not None:
     out[TEXT] = frame[text].astype("string").fillna("").astype(str)
   if labeled and label is not None:
@@ -93,7 +107,8 @@ def build_table(frame: pd.DataFrame, *, source: str, text: str | None, label: st
     out[GROUP] = frame[group].astype(str).agg("|".join, axis=1)
   else:
     out[GROUP] = np.arange(len(frame)).astype(str)
-  table = Table(out.reset_index(drop=True), tuple(features), {}, source)
+  table = Table(out.reset_index(drop=True), tuple(features), dict(prior.drops) if prior else {}, source,
+                dict(prior.notes) if prior else {})
   if malformed:
     table.drops["malformed CSV row"] = malformed
   if text is not None:

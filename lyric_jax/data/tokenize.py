@@ -98,3 +98,44 @@ def encode_flat(tokenizer: Tokenizer, texts: list[str], max_len: int) -> tuple[n
 def token_counts(tokenizer: Tokenizer, texts: list[str]) -> np.ndarray:
   """Untruncated token count per text (for choosing max_len from the training split)."""
   return np.array([len(e.ids) for e in tokenizer.encode_batch(list(texts), add_special_tokens=False)])
+
+
+
+def split_lines(text: str) -> list[str]:
+  """A text's lines (split on any line break)."""
+  return text.splitlines()
+
+
+def encode_line_ids(tokenizer: Tokenizer, texts: list[str]) -> list[list[list[int]]]:
+  """Token ids per line per text, untruncated; lines with no token (blank) are left out.
+
+  Leaving them out (rather than keeping empty rows) means blank lines cannot change a
+  HAN's output: its line encoder never sees them.
+  """
+  lines = [split_lines(t) for t in texts]
+  encodings = iter(tokenizer.encode_batch([l for song in lines for l in song], add_special_tokens=False))
+  songs = []
+  for song in lines:
+    ids = [next(encodings).ids for _ in song]
+    songs.append([line for line in ids if line])
+  return songs
+
+
+def encode_lines(tokenizer: Tokenizer, texts: list[str], max_lines: int,
+                 max_words: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+  """Line-structured ids for the HAN: tokens int32 [N, L, W], word_lengths [N, L], lengths [N].
+
+  Songs keep their first ``max_lines`` non-blank lines, each line its first
+  ``max_words`` tokens; every position past a length is 0 (PAD).
+  """
+  songs = encode_line_ids(tokenizer, texts)
+  tokens = np.zeros((len(songs), max_lines, max_words), np.int32)
+  word_lengths = np.zeros((len(songs), max_lines), np.int32)
+  lengths = np.zeros(len(songs), np.int32)
+  for i, song in enumerate(songs):
+    lengths[i] = min(len(song), max_lines)
+    for j, ids in enumerate(song[:max_lines]):
+      ids = ids[:max_words]
+      tokens[i, j, :len(ids)] = ids
+      word_lengths[i, j] = len(ids)
+  return tokens, word_lengths, lengths

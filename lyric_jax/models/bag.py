@@ -1,4 +1,4 @@
-"""Bag-of-embeddings text nets (study S1): masked mean of token vectors, plus features."""
+"""Bag-of-embeddings text nets: masked mean of token vectors (S1, S3's FFNN), plus features."""
 
 from __future__ import annotations
 
@@ -50,3 +50,23 @@ class CombinedBag(nn.Module):
     meta = MLP(self.feature_hidden)(batch["features"], train=train)
     joint = MLP(self.head_hidden, self.dropout)(jnp.concatenate([text, meta], -1), train=train)
     return nn.Dense(self.num_classes)(joint)
+
+
+class EmbeddingBagMLP(nn.Module):
+  """Study S3's FFNN baseline: masked mean of token embeddings → dense → ReLU → dropout → dense.
+
+  Unlike ``TextBag`` the mean comes first, so the classifier sees one order-free
+  review vector, as a feed-forward net over averaged word vectors does.
+  """
+  num_classes: int
+  vocab_size: int
+  embed: int = 100
+  hidden: int = 64
+  dropout: float = 0.0
+
+  @nn.compact
+  def __call__(self, batch: Mapping[str, jnp.ndarray], *, train: bool) -> jnp.ndarray:
+    tokens = batch["tokens"]
+    x = nn.Embed(self.vocab_size, self.embed)(tokens)
+    pooled = masked_mean(x, length_mask(batch["lengths"], tokens.shape[1]))
+    return nn.Dense(self.num_classes)(MLP((self.hidden,), self.dropout)(pooled, train=train))

@@ -13,7 +13,8 @@ import flax.linen as nn
 import jax.numpy as jnp
 
 from lyric_jax.models.attention import AttentionPool
-from lyric_jax.models.recurrent import RecurrentEncoder, length_mask
+from lyric_jax.models.pooling import length_mask
+from lyric_jax.models.recurrent import RecurrentEncoder
 
 
 class HAN(nn.Module):

@@ -6,8 +6,8 @@ import jax.numpy as jnp
 
 
 def length_mask(lengths: jnp.ndarray, max_len: int) -> jnp.ndarray:
-  """[B] lengths → [B, T] bool, true at real positions."""
-  return jnp.arange(max_len)[None, :] < lengths[:, None]
+  """[...] lengths → [..., T] bool, true at real positions (any batch shape, e.g. HAN's [B, L])."""
+  return jnp.arange(max_len) < lengths[..., None]
 
 
 def masked_mean(x: jnp.ndarray, mask: jnp.ndarray) -> jnp.ndarray:

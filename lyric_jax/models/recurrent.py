@@ -1,4 +1,4 @@
-"""Length-masked LSTM/GRU encoder (uni/bidirectional, stacked) on flax `nn.RNN`.
+"""Length-masked LSTM/GRU/simple-RNN encoder (uni/bidirectional, stacked) on flax `nn.RNN`.
 
 Padding is never read: the backward direction uses `nn.RNN(seq_lengths=...,
 reverse=True, keep_order=True)`, which flips only the real prefix of each row,
@@ -9,12 +9,10 @@ from __future__ import annotations
 import flax.linen as nn
 import jax.numpy as jnp
 
-CELLS = {"lstm": nn.OptimizedLSTMCell, "gru": nn.GRUCell}
+from lyric_jax.models.pooling import length_mask
 
-
-def length_mask(lengths: jnp.ndarray, max_len: int) -> jnp.ndarray:
-  """`[B]` int lengths -> `[B, max_len]` bool, True on real positions."""
-  return jnp.arange(max_len) < lengths[..., None]
+# 'simple' is the Elman RNN h' = tanh(W x + U h + b): study S3's vanilla-RNN baseline.
+CELLS = {"lstm": nn.OptimizedLSTMCell, "gru": nn.GRUCell, "simple": nn.SimpleCell}
 
 
 class RecurrentEncoder(nn.Module):
@@ -58,7 +56,7 @@ class RecurrentEncoder(nn.Module):
             x, seq_lengths=lengths, reverse=True, keep_order=True))
       x = jnp.where(mask, jnp.concatenate(outs, axis=-1), 0.0)
 
-    # Both cells emit their hidden state as output, so the final states are
+    # Every cell emits its hidden state as output, so the final states are
     # read from the (masked) outputs instead of nn.RNN(return_carry=True),
     # which would stack the whole carry history (and for length 0 it returns
     # the carry at index -1, i.e. after reading padding).

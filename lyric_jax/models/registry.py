@@ -11,9 +11,24 @@ MODELS = {
     "text": "lyric_jax.models.bag:TextBag",
     "meta": "lyric_jax.models.mlp:FeatureMLP",
     "combined": "lyric_jax.models.bag:CombinedBag",
+    # S4: audio features → genre
+    "softmax": "lyric_jax.models.tabular:SoftmaxRegression",
+    "mlp": "lyric_jax.models.mlp:FeatureMLP",
+    "mlp_dropout": "lyric_jax.models.mlp:FeatureMLP",
+    "dense_lstm": "lyric_jax.models.tabular:DenseLSTM",
+    "lstm_lstm": "lyric_jax.models.tabular:LSTMStack",
+    # Study S0: flat (Bi)LSTM/GRU over [B, T] tokens, and the HAN over [B, L, W] lines.
+    "rnn": "lyric_jax.models.sequence:RecurrentClassifier",
+    "han": "lyric_jax.models.han:HAN",
+    # Study S3: the same class run as embedding → LSTM → attention pooling → dense.
+    "attn_lstm": "lyric_jax.models.sequence:RecurrentClassifier",
+    "ffnn": "lyric_jax.models.bag:EmbeddingBagMLP",
     "cnn": "lyric_jax.models.cnn:TextCNN",                      # S2 review-score ConvNet
     "bilstm": "lyric_jax.models.spatial_rnn:SpatialDropoutRNN",  # S2 BiLSTM + spatial dropout
 }
+
+# Models that read line-structured input (TextSpec.layout='lines'); the rest read flat tokens.
+HIERARCHICAL = frozenset({"han"})
 
 
 def build(name: str, **kwargs) -> nn.Module:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from lyric_jax.experiment import EVAL_PREDICTIONS
 from lyric_jax.report import plots
-from lyric_jax.report.tables import results_markdown
+from lyric_jax.report.tables import evaluated, results_markdown, selected_replicas
 
 
 def write_run_report(results: dict, run_dir: str | Path) -> str:
@@ -20,16 +20,18 @@ def write_run_report(results: dict, run_dir: str | Path) -> str:
   (run_dir / "RESULTS.md").write_text(markdown)
   regression = results.get("objective") == "regression"
   if results["history"]:
-    plots.learning_curves(results["history"], run_dir / "learning_curves.png",
-                          metrics=("loss", "mae") if regression else ("loss", "accuracy"))
+    if regression:
+      plots.learning_curves(results["history"], run_dir / "learning_curves.png", metrics=("loss", "mae"))
+    else:
+      plots.learning_curves(results["history"], run_dir / "learning_curves.png")
   if regression:
     split = results["eval_split"]
     frame = pd.read_csv(run_dir / EVAL_PREDICTIONS.format(split=split))
     plots.regression_errors(frame["label"], frame["predicted"], frame.get("benchmark"), run_dir / "errors.png",
                             f"{split} split, best replica by validation MAE")
     return markdown
-  summaries = results["test"] if results["test"] is not None else results["val"]
-  confusion = np.sum([s["confusion"] for s in summaries], axis=0)
+  lr, chosen = selected_replicas(results)
+  confusion = np.sum([evaluated(results)[i]["confusion"] for i in chosen], axis=0)
   plots.confusion_matrix(confusion, results["data"]["labels"], run_dir / "confusion.png",
-                         f"{results['eval_split']} split, summed over {len(summaries)} replicas")
+                         f"{results['eval_split']} split, lr {lr:g}, summed over {len(chosen)} seeds")
   return markdown

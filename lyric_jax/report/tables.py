@@ -1,12 +1,21 @@
-"""Markdown results tables: our mean ± std over replicas beside the study's number."""
+"""Markdown results tables: our mean ± std over seeds beside the study's number.
+
+With a learning-rate sweep in the population, the learning rate is chosen by the
+mean validation score of its seeds (never by test), and the headline numbers are
+that learning rate's test mean ± std over seeds; every rate is listed below it.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from lyric_jax.report.published import published
+from lyric_jax.report.confusions import confused_pairs
+from lyric_jax.report.published import published, published_context, published_metrics
 
 HEADLINE_METRICS = ("accuracy", "macro_f1", "top5_accuracy")
+# Shown when the summaries have them: the positive class's (binary tasks) and macro recall
+# (SemEval's headline metric).
+EXTRA_METRICS = ("precision", "recall", "f1", "macro_recall")
 
 
 def mean_std(values) -> str:
@@ -14,39 +23,95 @@ def mean_std(values) -> str:
   return f"{100 * values.mean():.2f} ± {100 * values.std():.2f}"
 
 
+def lr_groups(results: dict) -> dict[float, list[int]]:
+  groups: dict[float, list[int]] = {}
+  for i, replica in enumerate(results["replicas"]):
+    groups.setdefault(replica["lr"], []).append(i)
+  return groups
+
+
+def selected_replicas(results: dict) -> tuple[float, list[int]]:
+  """The learning rate whose seeds have the best mean validation score, and their indices."""
+  metric = results.get("select_metric", "accuracy")
+  groups = lr_groups(results)
+  lr = max(groups, key=lambda g: np.mean([results["val"][i][metric] for i in groups[g]]))
+  return lr, groups[lr]
+
+
+def evaluated(results: dict) -> list[dict]:
+  return results["test"] if results["test"] is not None else results["val"]
+
+
 def results_markdown(results: dict) -> str:
   if results.get("objective") == "regression":
     return regression_markdown(results)
   spec = results["spec"]
-  summaries = results["test"] if results["test"] is not None else results["val"]
+  summaries = evaluated(results)
+  lr, chosen = selected_replicas(results)
+  picked = [summaries[i] for i in chosen]
   split = results["eval_split"]
-  n = len(summaries)
   lines = [
       f"# {spec['experiment']} — model `{spec['model']}` on `{spec['dataset']}`",
       "",
       f"Data: {results['data']['rows']} rows after cleaning "
       f"(dropped: {results['data']['drops'] or 'none'}); split sizes {results['data']['split_sizes']}; "
       f"{len(results['data']['labels'])} classes.",
-      f"Replicas: {n} ({', '.join(_replica_name(r) for r in results['replicas'])}); "
+      f"Replicas: {len(summaries)} ({', '.join(_replica_name(r) for r in results['replicas'])}); "
       f"best epochs {results['best_epoch']}.",
       "",
-      f"| metric ({split} split, %) | ours (mean ± std over {n}) | majority class | study |",
+      f"| metric ({split} split, %) | ours: lr {lr:g}, mean ± std over {len(picked)} seeds "
+      f"| majority class | study |",
       "|---|---|---|---|",
   ]
   # A study's number is only comparable on real data, never on the synthetic set.
-  study = published(spec["experiment"], spec["model"]) if spec["dataset"] != "synthetic" else None
-  for metric in HEADLINE_METRICS:
-    cells = [mean_std([s[metric] for s in summaries]),
+  real = spec["dataset"] != "synthetic"
+  study = (published_metrics(spec["experiment"], spec["dataset"], spec["model"], spec.get("model_kwargs"),
+                             spec.get("label_map", "")) if real else {})
+  metrics = HEADLINE_METRICS + tuple(m for m in EXTRA_METRICS if m in summaries[0])
+  for metric in metrics:
+    cells = [mean_std([s[metric] for s in picked]),
              f"{100 * results['majority_rate']:.2f}" if metric == "accuracy" else "",
-             f"{100 * study[1]:.1f} ({study[0]})" if study and metric == "accuracy" else ""]
+             f"{100 * study[metric][1]:.2f} ({study[metric][0]})" if metric in study else ""]
     lines.append(f"| {metric} | " + " | ".join(cells) + " |")
+  groups = lr_groups(results)
+  if len(groups) > 1:
+    metric = results.get("select_metric", "accuracy")
+    lines += ["", f"| learning rate | val {metric} % | {split} accuracy % |", "|---|---|---|"]
+    for rate, idx in groups.items():
+      mark = " (selected on val)" if rate == lr else ""
+      lines.append(f"| {rate:g}{mark} | {mean_std([results['val'][i][metric] for i in idx])} "
+                   f"| {mean_std([summaries[i]['accuracy'] for i in idx])} |")
+  if real and published_context(spec["experiment"], spec["dataset"]):
+    lines += [""] + [f"Context: {c}" for c in published_context(spec["experiment"], spec["dataset"])]
   lines += ["", "| class | accuracy (recall) % |", "|---|---|"]
-  per_class = np.array([s["per_class_accuracy"] for s in summaries])
+  per_class = np.array([s["per_class_accuracy"] for s in picked])
   for i, label in enumerate(results["data"]["labels"]):
     lines.append(f"| {label} | {mean_std(per_class[:, i])} |")
   lines += ["", f"Training throughput: {results['train_examples_per_second']:.0f} examples/s "
-                f"(whole population of {n})."]
+                f"(whole population of {len(summaries)})."]
+  speed = results.get("throughput", {})
+  if "real_tokens_per_second" in speed:
+    lines.append(f"Steady state (median epoch after the first): {speed['examples_per_second']:.0f} examples/s, "
+                 f"{speed['real_tokens_per_second']:.0f} real tokens/s "
+                 f"({speed['padded_tokens_per_second']:.0f} padded positions/s), population of {len(summaries)}.")
+  if results["data"].get("notes"):
+    lines.append(f"Kept but changed: {results['data']['notes']}.")
+  lines += confused_pairs_markdown(np.sum([s["confusion"] for s in picked], axis=0),
+                                   results["data"]["labels"], split, len(picked))
   return "\n".join(lines) + "\n"
+
+
+def confused_pairs_markdown(confusion, labels: list[str], split: str, seeds: int,
+                            top: int = 20) -> list[str]:
+  pairs = confused_pairs(confusion, labels, top)
+  if not pairs:
+    return []
+  lines = ["", f"Most-confused label pairs ({split} split, summed over {seeds} seeds; "
+               "share = confused either way / both labels' examples):", "",
+           "| labels | a→b | b→a | share % |", "|---|---|---|---|"]
+  lines += [f"| {p['a']} ↔ {p['b']} | {p['a_as_b']} | {p['b_as_a']} | {100 * p['share']:.1f} |"
+            for p in pairs]
+  return lines
 
 
 REGRESSION_METRICS = ("mae", "rmse", "bias")

@@ -19,8 +19,10 @@ import numpy as np
 from tqdm import tqdm
 
 from lyric_jax.data.batches import SAMPLE_WEIGHT, epoch_order, iterate_batches, num_batches, num_rows
+from lyric_jax.data.errors import DataError
 from lyric_jax.train import steps
 from lyric_jax.train.checkpoint import CheckpointError, LoopCheckpointer
+from lyric_jax.train.sharding import Placement
 from lyric_jax.train.state import TrainState, init_population, make_optimizer, override_params
 
 
@@ -39,6 +41,8 @@ class FitConfig:
   clip_norm: float = 0.0
   patience: int = 0          # epochs without validation improvement before a replica stops; 0 = never
   data_seed: int = 0         # batch order: shared by all replicas, so a population equals separate runs
+  devices: int = 0           # devices to spread training over; 0 = all visible
+  shard: str = "data"        # 'data' (split batches) | 'population' (split replicas); see sharding.py
   progress: bool = True
 
   @property
@@ -74,21 +78,24 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
   if restored is not None:
     start_epoch, loop = restored
   history = _read_history(run_dir / "metrics.jsonl", upto_epoch=start_epoch)
+  placement = Placement(cfg.devices, cfg.shard, batch_sizes=(cfg.batch_size, cfg.eval_batch_size),
+                        population=population)
+  loop = {**loop, "state": placement.state(loop["state"]), "best": placement.state(loop["best"])}
 
   train_step = steps.make_train_step(objective)
-  evaluator = Evaluator(objective, model.apply, data, cfg.eval_batch_size, sample)
+  evaluator = Evaluator(objective, model.apply, data, cfg.eval_batch_size, sample, placement)
   throughput = []
   for epoch in range(start_epoch, cfg.epochs):
     if cfg.patience and (loop["bad_epochs"] >= cfg.patience).all():
       break
     state = loop["state"]
-    stats = steps.zero_stats(objective, model.apply, state.params, state.model_state, sample)
+    stats = placement.state(steps.zero_stats(objective, model.apply, state.params, state.model_state, sample))
     order = epoch_order(num_rows(data["train"]), cfg.data_seed, epoch)
     start = time.perf_counter()
     for batch in tqdm(iterate_batches(data["train"], cfg.batch_size, order=order),
                       total=num_batches(len(order), cfg.batch_size), desc=f"epoch {epoch + 1}/{cfg.epochs}",
                       disable=not cfg.progress, leave=False):
-      state, stats = train_step(state, stats, batch)
+      state, stats = train_step(state, stats, placement.batch(batch))
     stats = jax.device_get(stats)
     seconds = time.perf_counter() - start
     throughput.append(len(order) / seconds)
@@ -154,25 +161,44 @@ def restore_best(model, sample_batch: dict, cfg: FitConfig, run_dir: str | Path,
   ``tx`` must be the optimiser the run trained with (its state is part of the template).
   """
   checkpointer = LoopCheckpointer(Path(run_dir) / "checkpoints")
-  restored = checkpointer.restore_latest(initial_loop_state(model, sample_batch, cfg, tx))
+  # Restoring needs only the template's shapes: eval_shape skips compiling and running the
+  # initialisers (~8 s of a CPU predict for an LSTM run).
+  template = jax.eval_shape(lambda: initial_loop_state(model, sample_batch, cfg, tx))
+  restored = checkpointer.restore_latest(template)
   checkpointer.close()
   if restored is None:
     raise CheckpointError(f"{run_dir} has no checkpoint yet: train it first")
   return restored[1]
 
 
+def choose_replica(values: np.ndarray, best_score: np.ndarray, replica: str) -> np.ndarray:
+  """One answer from per-replica ``values`` [P, ...] (probabilities, attention weights):
+
+  'best' (highest validation score), 'mean' (ensemble average), or a replica index.
+  """
+  if replica == "best":
+    return values[int(np.argmax(best_score))]
+  if replica == "mean":
+    return values.mean(0)
+  if replica.isdigit() and int(replica) < len(values):
+    return values[int(replica)]
+  raise DataError(f"--replica must be best, mean or an index below {len(values)}, got {replica!r}")
+
+
 class Evaluator:
   """Evaluates a population on a named split with one compiled step."""
 
-  def __init__(self, objective, apply_fn, data, batch_size: int, sample_batch):
+  def __init__(self, objective, apply_fn, data, batch_size: int, sample_batch, placement: Placement):
     self.objective, self.apply_fn, self.data, self.batch_size = objective, apply_fn, data, batch_size
+    self.placement = placement
     self.sample = sample_batch   # stats are sums, so their shapes do not depend on batch size
     self.step = steps.make_eval_step(objective, apply_fn)
 
   def summaries(self, split: str, params, model_state) -> list[dict]:
-    stats = steps.zero_stats(self.objective, self.apply_fn, params, model_state, self.sample)
+    stats = self.placement.state(
+        steps.zero_stats(self.objective, self.apply_fn, params, model_state, self.sample))
     for batch in iterate_batches(self.data[split], self.batch_size):
-      stats = self.step(params, model_state, stats, batch)
+      stats = self.step(params, model_state, stats, self.placement.batch(batch))
     stats = jax.device_get(stats)
     population = jax.tree.leaves(params)[0].shape[0]
     return [self.objective.summarize(_replica(stats, i)) for i in range(population)]

@@ -54,10 +54,10 @@ class ObjectiveSpec:
     return "score" if self.kind == "regression" else "classes"
 
 
-def build_objective(spec: ObjectiveSpec, num_classes: int):
+def build_objective(spec: ObjectiveSpec, num_classes: int, select_metric: str = "accuracy"):
   if spec.kind == "regression":
     return Regression(loss_name=spec.loss)
-  return Classification(num_classes)
+  return Classification(num_classes, select_metric=resolve_select_metric(select_metric, num_classes))
 
 
 def loss_weights(batch: Mapping[str, jnp.ndarray]) -> jnp.ndarray:
@@ -128,9 +128,30 @@ class Classification:
             "accuracy": float((np.asarray(eval_labels) == majority).mean())}
 
 
+# Validation metrics that may pick the best epoch (all higher-is-better).
+SELECT_METRICS = ("accuracy", "top5_accuracy", "macro_precision", "macro_recall", "macro_f1",
+                  "precision", "recall", "f1")
+
+
+def resolve_select_metric(name: str, num_classes: int) -> str:
+  """'f1'/'precision'/'recall' are the positive class's for a binary task, else the macro average.
+
+  So one setting (e.g. study S3's "best validation F1") serves binary and multi-class runs.
+  """
+  if name not in SELECT_METRICS:
+    raise ValueError(f"select_metric must be one of {SELECT_METRICS}, got {name!r}")
+  if name in ("precision", "recall", "f1") and num_classes != 2:
+    return f"macro_{name}"
+  return name
+
+
 def classification_summary(confusion: np.ndarray, loss_sum: float = 0.0,
                            top5_correct: float = 0.0) -> dict:
-  """Accuracy, per-class accuracy (recall), macro precision/recall/F1 from a confusion matrix."""
+  """Accuracy, per-class accuracy (recall), macro precision/recall/F1 from a confusion matrix.
+
+  Binary tasks also get ``precision``/``recall``/``f1`` of the positive class, the
+  second label (labels are sorted, so 'positive' after 'negative', '1' after '0').
+  """
   total = confusion.sum()
   support = confusion.sum(1)
   predicted = confusion.sum(0)
@@ -140,7 +161,7 @@ def classification_summary(confusion: np.ndarray, loss_sum: float = 0.0,
   denom = precision + recall
   f1 = np.divide(2 * precision * recall, denom, out=np.zeros_like(denom), where=denom > 0)
   present = support > 0   # macro averages over classes that occur in this split
-  return {
+  summary = {
       "loss": float(loss_sum / max(total, 1e-9)),
       "accuracy": float(hits.sum() / max(total, 1e-9)),
       "top5_accuracy": float(top5_correct / max(total, 1e-9)),
@@ -151,6 +172,9 @@ def classification_summary(confusion: np.ndarray, loss_sum: float = 0.0,
       "confusion": confusion.tolist(),
       "count": float(total),
   }
+  if len(confusion) == 2:
+    summary.update(precision=float(precision[1]), recall=float(recall[1]), f1=float(f1[1]))
+  return summary
 
 
 # --- Regression (study S2: review text → score) --------------------------------------------

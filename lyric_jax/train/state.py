@@ -89,7 +89,11 @@ def init_population(model: nn.Module, tx: optax.GradientTransformation, sample_b
                               model_state=dict(variables), rng=train_key)
     return state.replace(opt_state=set_learning_rate(state.opt_state, lr))
 
-  return jax.jit(jax.vmap(init_one))(keys, lrs)
+  # lax.map, not vmap: a vmapped init batches the QR of every orthogonal initialiser, and on
+  # a 2-core CPU several batched QR kernels (jaxlib lapack ParallelBatchMap) running at once
+  # fill XLA's thread pool and wait on each other forever (seen with LSTM(80) → LSTM(150)).
+  # Each replica's values depend only on its key, so they are the same either way.
+  return jax.jit(lambda k, lr: jax.lax.map(lambda args: init_one(*args), (k, lr)))(keys, lrs)
 
 
 def set_learning_rate(opt_state, lr):

@@ -1,0 +1,95 @@
+"""Why a trained run predicted what it did for one text: its attention over the tokens.
+
+The text is cleaned by the run's source, tokenized by the run's fitted tokenizer and
+truncated at its max length, exactly as in training; the model is applied with
+``mutable=['intermediates']`` to read the attention weights it sows. Out-of-vocabulary
+tokens are shown as ``UNK``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from pathlib import Path
+
+import jax
+import numpy as np
+from flax import traverse_util
+
+from lyric_jax.data import sources
+from lyric_jax.data.encode import Preprocessor
+from lyric_jax.data.errors import DataError
+from lyric_jax.data.tokenize import UNK, encode_flat
+from lyric_jax.experiment import build_model, load_spec, objective_for
+from lyric_jax.report.attention import attention_heatmap
+from lyric_jax.train.loop import choose_replica, restore_best
+
+UNK_SHOWN = "UNK"
+
+
+@dataclasses.dataclass
+class Explanation:
+  tokens: list[str]                 # as the model read them (lower-cased, truncated; UNK for unknown)
+  weights: np.ndarray               # [len(tokens)] attention weights, summing to 1
+  label: str                        # predicted label
+  probabilities: dict[str, float]
+
+  def describe(self) -> str:
+    probs = ", ".join(f"{k} {v:.3f}" for k, v in self.probabilities.items())
+    top = np.argsort(-self.weights)[:5]
+    focus = ", ".join(f"{self.tokens[i]} {self.weights[i]:.3f}" for i in top)
+    return f"predicted {self.label} ({probs}); most attended: {focus}"
+
+
+def explain(run_dir: str | Path, text: str, replica: str = "best") -> Explanation:
+  run_dir = Path(run_dir)
+  spec = load_spec(run_dir)
+  preprocessor = Preprocessor.load(run_dir)
+  if preprocessor.tokenizer is None or preprocessor.feature_names:
+    raise DataError("Explaining needs a text-only model; this run also reads features.")
+  tokens, lengths = encode_flat(preprocessor.tokenizer, [sources.get(spec.dataset).clean(text)],
+                                preprocessor.max_len)
+  n = int(lengths[0])
+  if n == 0:
+    raise DataError(f"{text!r} has no tokens the model can read")
+  batch = {"tokens": tokens, "lengths": lengths}
+  model = build_model(spec, preprocessor)
+  loop = restore_best(model, batch, spec.fit, run_dir)
+  step = _explain_step(objective_for(spec, preprocessor), model.apply, spec.model)
+  probs, weights = step(loop["best"]["params"], loop["best"]["model_state"], batch)
+  best_score = np.asarray(loop["best_score"])
+  probs = choose_replica(np.asarray(probs), best_score, replica)
+  weights = choose_replica(np.asarray(weights), best_score, replica)[:n]
+  unk = preprocessor.tokenizer.token_to_id(UNK)
+  shown = [UNK_SHOWN if i == unk else preprocessor.tokenizer.id_to_token(int(i)) for i in tokens[0, :n]]
+  return Explanation(shown, weights, preprocessor.labels[int(np.argmax(probs))],
+                     {label: float(p) for label, p in zip(preprocessor.labels, probs)})
+
+
+def explain_to_png(run_dir: str | Path, text: str, path: str | Path, replica: str = "best") -> Explanation:
+  """Explains ``text`` and writes its attention heatmap to ``path``."""
+  explanation = explain(run_dir, text, replica)
+  title = f"Predicted: {explanation.label} (p = {max(explanation.probabilities.values()):.2f})"
+  attention_heatmap(explanation.tokens, explanation.weights, path, title=title)
+  return explanation
+
+
+# Cached like the train/eval steps: explaining several texts with one run compiles once.
+@functools.lru_cache(maxsize=None)
+def _explain_step(objective, apply_fn, model_name: str):
+  """(params, model_state, batch of 1) → per replica: probabilities [P, C], attention [P, T]."""
+  def one(params, model_state, batch):
+    logits, state = apply_fn({"params": params, **model_state}, batch, train=False,
+                             mutable=["intermediates"])
+    return objective.outputs(logits)["probabilities"][0], _flat_attention(state, model_name)[0]
+  return jax.jit(jax.vmap(one, in_axes=(0, 0, None)))
+
+
+def _flat_attention(state: dict, model_name: str):
+  """The one sown ``attention_weights`` array of a flat-sequence model, [B, T]."""
+  found = [v for k, v in traverse_util.flatten_dict(state.get("intermediates", {})).items()
+           if k[-1] == "attention_weights"]
+  if len(found) != 1 or found[0][0].ndim != 2:
+    raise DataError(f"Model {model_name!r} has no single token-attention layer to explain "
+                    "(use an attention model, e.g. --model=attn_lstm).")
+  return found[0][0]

@@ -1,0 +1,35 @@
+"""Reports: learning rate chosen on validation, tables and plots written."""
+
+import numpy as np
+
+from lyric_jax.report import plots
+from lyric_jax.report.tables import results_markdown, selected_replicas
+
+
+def fake_results(val, test):
+  summary = lambda acc: {"accuracy": acc, "macro_f1": acc, "top5_accuracy": 1.0,
+                         "per_class_accuracy": [acc, acc], "confusion": [[1, 0], [0, 1]], "loss": 1.0}
+  replicas = [{"seed": s, "lr": lr} for s in (0, 1) for lr in (1e-3, 1e-2)]
+  return {"spec": {"experiment": "lyrics_meta", "model": "meta", "dataset": "tcc_ceds"},
+          "data": {"rows": 10, "drops": {}, "split_sizes": {}, "labels": ["a", "b"]},
+          "replicas": replicas, "best_epoch": [1] * 4, "eval_split": "test", "majority_rate": 0.5,
+          "val": [summary(v) for v in val], "test": [summary(t) for t in test],
+          "train_examples_per_second": 1.0, "history": []}
+
+
+def test_learning_rate_is_selected_on_validation_not_test():
+  # replicas: (s0, 1e-3), (s0, 1e-2), (s1, 1e-3), (s1, 1e-2); 1e-2 wins on val, 1e-3 on test
+  results = fake_results(val=[0.5, 0.7, 0.5, 0.7], test=[0.9, 0.6, 0.9, 0.62])
+  lr, idx = selected_replicas(results)
+  assert lr == 1e-2 and idx == [1, 3]
+  table = results_markdown(results)
+  assert "| accuracy | 61.00 ± 1.00 | 50.00 | 65.3" in table
+  assert "0.01 (selected on val)" in table
+
+
+def test_plots_are_written(tmp_path):
+  plots.confusion_matrix(np.array([[3, 1], [0, 2]]), ["a", "b"], tmp_path / "c.png")
+  history = [{"epoch": e, "train": [{"loss": 1.0 / e, "accuracy": 0.5}], "val": [{"loss": 1.0, "accuracy": 0.4}]}
+             for e in (1, 2)]
+  plots.learning_curves(history, tmp_path / "l.png")
+  assert (tmp_path / "c.png").stat().st_size > 1000 and (tmp_path / "l.png").stat().st_size > 1000

@@ -1,0 +1,60 @@
+"""Multi-device training on forced CPU host devices gives the 1-device parameters."""
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from lyric_jax.train.sharding import Placement, ShardingError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PARITY_SCRIPT = textwrap.dedent("""
+    import sys, tempfile
+    import jax, numpy as np, chex
+    from lyric_jax.data import sources
+    from lyric_jax.data.encode import Preprocessor, TextSpec
+    from lyric_jax.experiment import RunSpec, split_table
+    from lyric_jax.models import registry
+    from lyric_jax.train.loop import FitConfig, fit
+    from lyric_jax.train.objectives import Classification
+
+    assert len(jax.devices()) == 4, jax.devices()
+    table = sources.get("synthetic").load(num_examples=96, num_classes=3)
+    parts = split_table(table, RunSpec(experiment="t", dataset="synthetic", model="text"))
+    pre = Preprocessor.fit(parts["train"], sorted(table.frame["label"].unique()), TextSpec(max_len="16", min_frequency=1))
+    data = {k: pre.encode(v) for k, v in parts.items()}
+    model = registry.build(sys.argv[1], num_classes=3, vocab_size=pre.vocab_size, **eval(sys.argv[2]))
+
+    def train(devices, shard):
+      cfg = FitConfig(epochs=2, batch_size=16, eval_batch_size=32, seeds=(0, 1, 2, 3), progress=False,
+                      devices=devices, shard=shard)
+      return fit(model, Classification(3), data, cfg, tempfile.mkdtemp())
+
+    single = train(1, "data")
+    for shard in ("data", "population"):
+      multi = train(4, shard)
+      chex.assert_trees_all_close(jax.device_get(multi.state.params), jax.device_get(single.state.params),
+                                  atol=1e-5, rtol=1e-4)
+      assert [s["accuracy"] for s in multi.test] == [s["accuracy"] for s in single.test]
+    print("PARITY OK")
+""")
+
+
+@pytest.mark.parametrize("model,kwargs", [("text", "dict(embed=8, hidden=8)")])
+def test_four_device_training_matches_one_device(model, kwargs):
+  env = {**os.environ, "PYTHONPATH": str(ROOT), "JAX_PLATFORMS": "cpu",
+         "XLA_FLAGS": "--xla_force_host_platform_device_count=4"}
+  proc = subprocess.run([sys.executable, "-c", PARITY_SCRIPT, model, kwargs], env=env, cwd=ROOT,
+                        capture_output=True, text=True, timeout=600)
+  assert "PARITY OK" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-4000:]
+
+
+def test_uneven_split_is_a_clear_error():
+  with pytest.raises(ShardingError, match="only 1 device"):
+    Placement(4, "data", batch_sizes=(16,), population=1)
+  with pytest.raises(ShardingError, match="layout"):
+    Placement(1, "model", batch_sizes=(16,), population=1)
