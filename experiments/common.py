@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+import jax
 from absl import flags, logging
 
 from lyric_jax.data.encode import TextSpec
@@ -73,6 +74,8 @@ def define_flags(**defaults) -> None:
   flags.DEFINE_integer("devices", 0, "Devices to train on (0 = all visible).")
   flags.DEFINE_enum("shard", "data", ["data", "population"],
                     "Multi-device layout: split each batch (data) or the replicas (population).")
+  flags.DEFINE_bool("distributed", False, "Several hosts: call jax.distributed.initialize() first "
+                    "(coordinator from the cluster environment, e.g. SLURM, TPU pods); see BUILD.md.")
   flags.DEFINE_multi_string("explain", [], "After training, explain this text (repeatable): print the "
                             "prediction and write RUN/attention_<i>.png (attention models only).")
 
@@ -154,6 +157,8 @@ def main(make_spec: Callable[[], RunSpec],
 
   def _main(argv):
     logging.set_verbosity(logging.WARNING)   # Orbax logs every save at INFO
+    if FLAGS.distributed:
+      jax.distributed.initialize()
     try:
       spec = make_spec()
       run_dir = Path(FLAGS.workdir) / (FLAGS.run_name or default_run_name(spec))

@@ -25,7 +25,8 @@ PARITY_SCRIPT = textwrap.dedent("""
     assert len(jax.devices()) == 4, jax.devices()
     table = sources.get("synthetic").load(num_examples=96, num_classes=3)
     parts = split_table(table, RunSpec(experiment="t", dataset="synthetic", model="text"))
-    pre = Preprocessor.fit(parts["train"], sorted(table.frame["label"].unique()), TextSpec(max_len="16", min_frequency=1))
+    text = TextSpec(max_len="16", min_frequency=1, **eval(sys.argv[3]))
+    pre = Preprocessor.fit(parts["train"], sorted(table.frame["label"].unique()), text)
     data = {k: pre.encode(v) for k, v in parts.items()}
     model = registry.build(sys.argv[1], num_classes=3, vocab_size=pre.vocab_size, **eval(sys.argv[2]))
 
@@ -44,11 +45,15 @@ PARITY_SCRIPT = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("model,kwargs", [("text", "dict(embed=8, hidden=8)")])
-def test_four_device_training_matches_one_device(model, kwargs):
+@pytest.mark.parametrize("model,kwargs,text", [
+    ("text", "dict(embed=8, hidden=8)", "{}"),
+    ("han", "dict(embed=8, word_hidden=4, line_hidden=4, attn_size=8)",
+     "dict(layout='lines', max_lines='4', max_words='5')"),
+])
+def test_four_device_training_matches_one_device(model, kwargs, text):
   env = {**os.environ, "PYTHONPATH": str(ROOT), "JAX_PLATFORMS": "cpu",
          "XLA_FLAGS": "--xla_force_host_platform_device_count=4"}
-  proc = subprocess.run([sys.executable, "-c", PARITY_SCRIPT, model, kwargs], env=env, cwd=ROOT,
+  proc = subprocess.run([sys.executable, "-c", PARITY_SCRIPT, model, kwargs, text], env=env, cwd=ROOT,
                         capture_output=True, text=True, timeout=600)
   assert "PARITY OK" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-4000:]
 

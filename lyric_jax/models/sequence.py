@@ -34,6 +34,8 @@ class RecurrentClassifier(nn.Module):
   pooling: str = "last"
   attn_size: int = 100
   unroll: int = 1
+  impl: str = "hoisted"            # recurrent layer implementation (see recurrent.IMPLS)
+  dtype: jnp.dtype = jnp.float32   # recurrent matmul compute dtype
 
   @nn.compact
   def __call__(self, batch: Mapping[str, jnp.ndarray], *, train: bool) -> jnp.ndarray:
@@ -44,6 +46,7 @@ class RecurrentClassifier(nn.Module):
     outputs, final = RecurrentEncoder(
         cell=self.cell, hidden=self.hidden, bidirectional=self.bidirectional,
         num_layers=self.num_layers, dropout=self.dropout, unroll=self.unroll,
+        impl=self.impl, dtype=self.dtype,
         name="encoder")(x, lengths, train=train)
     if self.pooling == "last":
       pooled = final

@@ -96,7 +96,7 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
                       total=num_batches(len(order), cfg.batch_size), desc=f"epoch {epoch + 1}/{cfg.epochs}",
                       disable=not cfg.progress, leave=False):
       state, stats = train_step(state, stats, placement.batch(batch))
-    stats = jax.device_get(stats)
+    stats = placement.fetch(stats)
     seconds = time.perf_counter() - start
     throughput.append(len(order) / seconds)
     train_summary = [objective.summarize(_replica(stats, i)) for i in range(population)]
@@ -199,7 +199,7 @@ class Evaluator:
         steps.zero_stats(self.objective, self.apply_fn, params, model_state, self.sample))
     for batch in iterate_batches(self.data[split], self.batch_size):
       stats = self.step(params, model_state, stats, self.placement.batch(batch))
-    stats = jax.device_get(stats)
+    stats = self.placement.fetch(stats)
     population = jax.tree.leaves(params)[0].shape[0]
     return [self.objective.summarize(_replica(stats, i)) for i in range(population)]
 

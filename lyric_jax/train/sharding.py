@@ -6,6 +6,10 @@ Two layouts over a 1-D mesh of the chosen devices:
 - 'population': replicas are split across devices, batches are replicated; needs
   a population size divisible by the device count, and no communication at all.
 The jitted step is unchanged: only where its inputs live differs.
+
+Several hosts (after `jax.distributed.initialize()`, `--distributed`): the mesh spans
+every process's devices; each process runs the same command on the same data and
+order, contributes its own rows of a split batch, and reads metrics gathered from all.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 
 import jax
 import numpy as np
+from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 AXIS = "devices"
@@ -50,11 +55,30 @@ class Placement:
     """Population pytrees (leading replica axis): split or replicated by layout."""
     if self.num_devices == 1:
       return tree
-    sharding = self._split if self.layout == "population" else self._replicated
-    return jax.device_put(tree, sharding)
+    return _put(tree, self._split if self.layout == "population" else self._replicated)
 
   def batch(self, batch: dict) -> dict:
     if self.num_devices == 1:
       return batch
-    sharding = self._split if self.layout == "data" else self._replicated
-    return jax.device_put(batch, sharding)
+    return _put(batch, self._split if self.layout == "data" else self._replicated)
+
+  def fetch(self, tree: Any) -> Any:
+    """Host NumPy copies of (possibly multi-process) arrays, e.g. summed metrics."""
+    if jax.process_count() == 1:
+      return jax.device_get(tree)
+    return multihost_utils.process_allgather(tree, tiled=True)
+
+
+def _put(tree: Any, sharding: NamedSharding) -> Any:
+  """Places global arrays; each process hands over only the rows its devices hold."""
+  split = sharding.spec != PartitionSpec()
+  index, count = jax.process_index(), jax.process_count()
+
+  def put(x):
+    x = np.asarray(x)
+    if split:
+      rows = x.shape[0] // count
+      return jax.make_array_from_process_local_data(sharding, x[index * rows:(index + 1) * rows], x.shape)
+    return jax.make_array_from_process_local_data(sharding, x, x.shape)
+
+  return jax.tree.map(put, tree)

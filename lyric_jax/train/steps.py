@@ -26,8 +26,12 @@ def _variables(params, model_state):
 # Cached on (objective, apply_fn): equal models in one process (tests, sweeps, predict)
 # reuse one compiled step instead of compiling again.
 @functools.lru_cache(maxsize=None)
-def make_train_step(objective) -> Callable:
-  """(state, stats_sum, batch) → (state, stats_sum + this batch's stats), for a population."""
+def make_train_step(objective, donate: bool = True) -> Callable:
+  """(state, stats_sum, batch) → (state, stats_sum + this batch's stats), for a population.
+
+  ``donate`` lets XLA update the state in place (the caller must not reuse the inputs);
+  ``bench.knobs`` measures it.
+  """
 
   def train_step(state: TrainState, stats_sum: Any, batch: dict) -> tuple[TrainState, Any]:
     TRACE_COUNTS["train_step"] += 1
@@ -45,7 +49,7 @@ def make_train_step(objective) -> Callable:
     stats = objective.stats(jax.lax.stop_gradient(outputs), batch)
     return state, jax.tree.map(jnp.add, stats_sum, stats)
 
-  return jax.jit(jax.vmap(train_step, in_axes=(0, 0, None)), donate_argnums=(0, 1))
+  return jax.jit(jax.vmap(train_step, in_axes=(0, 0, None)), donate_argnums=(0, 1) if donate else ())
 
 
 @functools.lru_cache(maxsize=None)

@@ -181,3 +181,35 @@ def test_default_init(random_params):
 def test_unknown_cell_raises(random_params):
   with pytest.raises(ValueError, match="cell"):
     random_params(RecurrentEncoder("rnn", H), _inputs(), jnp.asarray(LENGTHS))
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "simple"])
+def test_hoisted_and_flax_layers_share_params_and_agree(cell):
+  """The implementations: identical initial params, same outputs and gradients."""
+  x, lengths = _inputs(), jnp.asarray(LENGTHS)
+  models = [RecurrentEncoder(cell, H, bidirectional=True, impl=impl) for impl in ("hoisted", "scan", "flax")]
+  inits = [m.init(jax.random.PRNGKey(0), x, lengths, train=False) for m in models]
+  chex.assert_trees_all_equal(*inits)
+
+  def loss(model, params):
+    outputs, final = model.apply(params, x, lengths, train=False)
+    return jnp.sum(jnp.sin(final)) + jnp.sum(outputs ** 2)
+
+  results = [jax.value_and_grad(functools.partial(loss, m))(inits[0]) for m in models]
+  chex.assert_trees_all_close(*results, rtol=1e-5, atol=1e-5)
+
+
+def test_bf16_compute_keeps_f32_params_and_stays_close(random_params):
+  x, lengths = _inputs(), jnp.asarray(LENGTHS)
+  f32 = RecurrentEncoder("lstm", H, bidirectional=True)
+  bf16 = RecurrentEncoder("lstm", H, bidirectional=True, dtype=jnp.bfloat16)
+  params = random_params(f32, x, lengths)
+  chex.assert_trees_all_equal_dtypes(bf16.init(jax.random.PRNGKey(0), x, lengths, train=False), params)
+  out16, out32 = _apply(bf16, params, x, lengths), _apply(f32, params, x, lengths)
+  chex.assert_trees_all_close(out16, out32, atol=5e-2)
+  assert np.all(np.asarray(out16[0])[PAD] == 0.0)
+
+
+def test_unknown_impl_raises(random_params):
+  with pytest.raises(ValueError, match="impl must be one of"):
+    random_params(RecurrentEncoder("lstm", H, impl="cudnn"), _inputs(), jnp.asarray(LENGTHS))

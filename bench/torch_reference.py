@@ -1,0 +1,142 @@
+"""The benchmarked architectures written in PyTorch, as a user of PyTorch would write them.
+
+Same layer sizes, inputs, loss (cross-entropy) and optimiser (Adam 1e-3) as the
+lyric_jax models built by `bench.harness.build_model`. PyTorch is an optional,
+bench-only dependency (`pip install -e ".[bench]"`, CPU build).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def _masked_mean(x, mask):
+  mask = mask.unsqueeze(-1).float()
+  return (x * mask).sum(1) / mask.sum(1).clamp(min=1)
+
+
+def _last_state(outputs, lengths, hidden, bidirectional):
+  """Forward state at each row's last real token (+ backward state at position 0)."""
+  idx = (lengths - 1).clamp(min=0).view(-1, 1, 1).expand(-1, 1, hidden)
+  final = outputs[..., :hidden].gather(1, idx).squeeze(1)
+  return torch.cat([final, outputs[:, 0, hidden:]], -1) if bidirectional else final
+
+
+class AttentionPool(nn.Module):
+  def __init__(self, features, attn_size):
+    super().__init__()
+    self.proj, self.score = nn.Linear(features, attn_size), nn.Linear(attn_size, 1, bias=False)
+
+  def forward(self, x, mask):
+    scores = self.score(torch.tanh(self.proj(x))).squeeze(-1).masked_fill(~mask, -1e9)
+    return (torch.softmax(scores, -1).unsqueeze(-1) * x).sum(1)
+
+
+class Bag(nn.Module):
+  def __init__(self, vocab, embed, hidden, classes):
+    super().__init__()
+    self.embed = nn.Embedding(vocab, embed)
+    self.mlp = nn.Sequential(nn.Linear(embed, hidden), nn.ReLU(), nn.Linear(hidden, classes))
+
+  def forward(self, tokens, lengths):
+    return self.mlp(_masked_mean(self.embed(tokens), tokens != 0))
+
+
+class Recurrent(nn.Module):
+  def __init__(self, vocab, embed, hidden, classes, cell="lstm", bidirectional=False, attention=False):
+    super().__init__()
+    self.embed = nn.Embedding(vocab, embed)
+    self.rnn = {"lstm": nn.LSTM, "gru": nn.GRU}[cell](embed, hidden, batch_first=True,
+                                                      bidirectional=bidirectional)
+    width = hidden * (2 if bidirectional else 1)
+    self.attention = AttentionPool(width, hidden) if attention else None
+    self.head = nn.Linear(width, classes)
+    self.hidden, self.bidirectional = hidden, bidirectional
+
+  def forward(self, tokens, lengths):
+    outputs, _ = self.rnn(self.embed(tokens))
+    if self.attention is not None:
+      return self.head(self.attention(outputs, tokens != 0))
+    return self.head(_last_state(outputs, lengths, self.hidden, self.bidirectional))
+
+
+class HAN(nn.Module):
+  def __init__(self, vocab, embed, hidden, classes):
+    super().__init__()
+    half = hidden // 2
+    self.embed = nn.Embedding(vocab, embed)
+    self.words = nn.GRU(embed, half, batch_first=True, bidirectional=True)
+    self.word_attention = AttentionPool(hidden, hidden)
+    self.lines = nn.GRU(hidden, half, batch_first=True, bidirectional=True)
+    self.line_attention = AttentionPool(hidden, hidden)
+    self.head = nn.Linear(hidden, classes)
+
+  def forward(self, tokens, lengths):
+    b, l, w = tokens.shape
+    words, _ = self.words(self.embed(tokens.view(b * l, w)))
+    line_vecs = self.word_attention(words, tokens.view(b * l, w) != 0).view(b, l, -1)
+    lines, _ = self.lines(line_vecs)
+    return self.head(self.line_attention(lines, (tokens != 0).any(-1)))
+
+
+class CNN(nn.Module):
+  def __init__(self, vocab, embed, hidden, classes):
+    super().__init__()
+    self.embed = nn.Embedding(vocab, embed)
+    self.conv = nn.Conv1d(embed, hidden, 5)     # 'VALID', as the JAX model
+    self.norm = nn.BatchNorm1d(hidden, eps=1e-3, momentum=0.01)
+    self.head = nn.Sequential(nn.Linear(hidden, 64), nn.Dropout(0.2), nn.Linear(64, classes))
+
+  def forward(self, tokens, lengths):
+    h = self.norm(torch.relu(self.conv(self.embed(tokens).transpose(1, 2))))   # [B, F, T-4]
+    starts = torch.arange(h.shape[-1]).unsqueeze(0)
+    inside = (starts + self.conv.kernel_size[0] <= lengths.unsqueeze(1)).unsqueeze(1)
+    return self.head(h.masked_fill(~inside, float("-inf")).amax(-1))
+
+
+def build(name: str, vocab: int, embed: int, hidden: int, classes: int) -> nn.Module:
+  recurrent = {"lstm": {}, "gru": {"cell": "gru"}, "bilstm": {"bidirectional": True},
+               "attn_lstm": {"attention": True}}
+  if name in recurrent:
+    return Recurrent(vocab, embed, hidden, classes, **recurrent[name])
+  return {"bag": Bag, "han": HAN, "cnn": CNN}[name](vocab, embed, hidden, classes)
+
+
+def _tensors(batch: dict) -> tuple:
+  return (torch.from_numpy(np.asarray(batch["tokens"], np.int64)),
+          torch.from_numpy(np.asarray(batch["lengths"], np.int64)),
+          torch.from_numpy(np.asarray(batch["label"], np.int64)))
+
+
+def time_training(model: nn.Module, batches: list[dict], steps_count: int = 10) -> float:
+  """Train steps/s (forward, cross-entropy, backward, Adam), after one warm-up step."""
+  data = [_tensors(b) for b in batches]
+  optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+  model.train()
+
+  def step(i):
+    tokens, lengths, label = data[i % len(data)]
+    optimizer.zero_grad(set_to_none=True)
+    nn.functional.cross_entropy(model(tokens, lengths), label).backward()
+    optimizer.step()
+
+  step(0)
+  start = time.perf_counter()
+  for i in range(1, steps_count + 1):
+    step(i)
+  return steps_count / (time.perf_counter() - start)
+
+
+def time_inference(model: nn.Module, batches: list[dict], steps_count: int = 10) -> float:
+  data = [_tensors(b) for b in batches]
+  model.eval()
+  with torch.inference_mode():
+    model(*data[0][:2])
+    start = time.perf_counter()
+    for i in range(1, steps_count + 1):
+      model(*data[i % len(data)][:2])
+  return steps_count / (time.perf_counter() - start)
