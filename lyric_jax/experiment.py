@@ -35,7 +35,9 @@ from lyric_jax.train.objectives import ObjectiveSpec, build_objective
 from lyric_jax.train.state import frozen, make_optimizer
 
 CONFIG_FILE, RESULTS_FILE = "config.json", "results.json"
-_RESUMABLE_CHANGES = ("epochs", "progress", "devices", "shard")
+# Fields that only say how verbosely or where a run goes: never part of what it computes.
+_PLACEMENT = ("progress", "devices", "shard")
+_RESUMABLE_CHANGES = ("epochs", *_PLACEMENT)
 # Text models name their token embedding 'embed'; pretrained vectors and freezing target it.
 EMBEDDING_PARAM = "embed/embedding"
 
@@ -95,11 +97,7 @@ def prepare_run_dir(spec: RunSpec, run_dir: Path, overwrite: bool = False) -> No
   if overwrite and run_dir.exists():
     shutil.rmtree(run_dir)
   if config.exists():
-    # Through RunSpec, so a field added since the old run was made reads as its default.
-    old, new = RunSpec.from_json(json.loads(config.read_text())).to_json(), spec.to_json()
-    for d in (old, new):
-      d["fit"] = {k: v for k, v in d["fit"].items() if k not in _RESUMABLE_CHANGES}
-    diffs = _diff(old, new)
+    diffs = spec_diffs(json.loads(config.read_text()), spec, ignore=_RESUMABLE_CHANGES)
     if diffs:
       raise DataError(f"{run_dir} holds a run with a different config ({'; '.join(diffs[:5])}). "
                       "Use another --run_name/--workdir, or --overwrite to start over.")
@@ -111,6 +109,34 @@ def prepare_run_dir(spec: RunSpec, run_dir: Path, overwrite: bool = False) -> No
   except OSError as e:
     raise DataError(f"Run directory {run_dir} is not writable ({e}); choose another --workdir.") from None
   config.write_text(json.dumps(spec.to_json(), indent=1))
+
+
+def spec_diffs(old_json: dict, spec: RunSpec, ignore: tuple[str, ...] = _PLACEMENT) -> list[str]:
+  """What differs between a stored spec and ``spec``, leaving out the ``ignore``d fit fields.
+
+  The stored one goes through RunSpec, so a field added since it was written reads as its
+  default; likewise a model argument only one side names reads as the model's default there.
+  """
+  old, new = RunSpec.from_json(old_json).to_json(), spec.to_json()
+  if old["model"] == new["model"] and old["model"] in registry.MODELS:
+    defaults = registry.default_kwargs(old["model"])
+    for a, b in ((old, new), (new, old)):
+      a["model_kwargs"] = {**{k: defaults[k] for k in b["model_kwargs"] if k in defaults}, **a["model_kwargs"]}
+  for d in (old, new):
+    d["fit"] = {k: v for k, v in d["fit"].items() if k not in ignore}
+  return _diff(old, new)
+
+
+def finished_results(spec: RunSpec, run_dir: str | Path) -> dict | None:
+  """The run dir's results.json if ``spec`` made it (then there is nothing left to train), else None.
+
+  Unlike resuming, a different number of epochs counts: the run would go on training.
+  """
+  path = Path(run_dir) / RESULTS_FILE
+  if not path.exists():
+    return None
+  results = json.loads(path.read_text())
+  return None if spec_diffs(results["spec"], spec) else results
 
 
 def load_table(spec: RunSpec, data_dir: str | None) -> Table:

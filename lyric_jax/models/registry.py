@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import json
 
 import flax.linen as nn
 
@@ -31,8 +33,18 @@ MODELS = {
 HIERARCHICAL = frozenset({"han"})
 
 
-def build(name: str, **kwargs) -> nn.Module:
+def model_class(name: str) -> type[nn.Module]:
   if name not in MODELS:
     raise ValueError(f"Unknown model {name!r}; available: {sorted(MODELS)}")
   module_name, class_name = MODELS[name].split(":")
-  return getattr(importlib.import_module(module_name), class_name)(**kwargs)
+  return getattr(importlib.import_module(module_name), class_name)
+
+
+def build(name: str, **kwargs) -> nn.Module:
+  return model_class(name)(**kwargs)
+
+
+def default_kwargs(name: str) -> dict:
+  """The model's constructor defaults, as config.json stores them (tuples as lists)."""
+  return {f.name: json.loads(json.dumps(f.default, default=str)) for f in dataclasses.fields(model_class(name))
+          if f.default is not dataclasses.MISSING}

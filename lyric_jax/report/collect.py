@@ -1,8 +1,10 @@
-"""One markdown table row per finished run, for the repository's RESULTS.md.
+"""Markdown tables of finished runs, one row per run, for the repository's RESULTS.md.
 
     python -m lyric_jax.report.collect [--top5] runs/a runs/b ...
 
-``--top5`` adds a test top-5 accuracy column (for many-class studies such as S4).
+``--top5`` adds a test top-5 accuracy column (for many-class studies such as S4). Every
+number comes from the runs' results.json: test mean ± std over the seeds of the learning
+rate chosen on validation, beside the baselines and the study's published number.
 """
 
 from __future__ import annotations
@@ -11,38 +13,109 @@ import json
 import sys
 from pathlib import Path
 
-from lyric_jax.report.published import published_metrics
-from lyric_jax.report.tables import evaluated, mean_std, selected_replicas
+import numpy as np
 
-HEADER = ("| run | data (rows, classes) | model | test accuracy % | test macro-F1 % | majority % "
-          "| study (its data) | examples/s (population) |\n|---|---|---|---|---|---|---|---|")
+from lyric_jax.experiment import RESULTS_FILE
+from lyric_jax.report.published import published, published_metrics
+from lyric_jax.report.tables import evaluated, lr_groups, mean_std, plain_mean_std, selected_replicas
 
-
-def header(top5: bool = False) -> str:
-  if not top5:
-    return HEADER
-  return (HEADER.replace("| test macro-F1 % |", "| test top-5 % | test macro-F1 % |")
-          .replace("|---|---|---|---|---|---|---|---|", "|---|---|---|---|---|---|---|---|---|"))
+METRIC_NAMES = {"accuracy": "accuracy", "macro_f1": "macro-F1", "top5_accuracy": "top-5",
+                "precision": "precision", "recall": "recall", "f1": "F1", "macro_precision": "macro-precision",
+                "macro_recall": "macro-recall"}
+CLASSIFICATION = ("accuracy", "macro_f1")
 
 
-def row(run_dir: str | Path, top5: bool = False) -> str:
-  results = json.loads((Path(run_dir) / "results.json").read_text())
-  spec, data = results["spec"], results["data"]
-  lr, chosen = selected_replicas(results)
-  summaries = [evaluated(results)[i] for i in chosen]
-  study = published_metrics(spec["experiment"], spec["dataset"], spec["model"], spec.get("model_kwargs"),
-                            spec.get("label_map", "")).get("accuracy")
-  top5_cell = f"| {mean_std([s['top5_accuracy'] for s in summaries])} " if top5 else ""
-  return (f"| {Path(run_dir).name} | {spec['dataset']} ({data['rows']}, {len(data['labels'])}) "
-          f"| {spec['model']} (lr {lr:g}) | {mean_std([s['accuracy'] for s in summaries])} "
-          f"{top5_cell}| {mean_std([s['macro_f1'] for s in summaries])} | {100 * results['majority_rate']:.1f} "
-          f"| {f'{100 * study[1]:.1f} ({study[0]})' if study else ''} "
-          f"| {results['train_examples_per_second']:.0f} |")
+def load(run_dir: str | Path) -> tuple[str, dict]:
+  """(run name, results.json) of a finished run directory."""
+  return Path(run_dir).name, json.loads((Path(run_dir) / RESULTS_FILE).read_text())
+
+
+def table(runs: list[tuple[str, dict]], metrics: tuple[str, ...] = ()) -> str:
+  """Classification runs in one table, score runs in another; ``metrics`` adds test-metric columns."""
+  scores = [r for r in runs if r[1].get("objective") == "regression"]
+  classes = [r for r in runs if r[1].get("objective") != "regression"]
+  parts = ([classification_table(classes, metrics)] if classes else []) + ([regression_table(scores)] if scores else [])
+  return "\n\n".join(parts)
+
+
+def classification_table(runs: list[tuple[str, dict]], metrics: tuple[str, ...] = ()) -> str:
+  shown = CLASSIFICATION + tuple(metrics)
+  lines = [_header("data (source: rows, classes, train/val/test)", *(f"test {METRIC_NAMES[m]} %" for m in shown),
+                   "majority %", "study (its data)")]
+  for name, results in runs:
+    spec, chosen = results["spec"], selected_replicas(results)[1]
+    picked = [evaluated(results)[i] for i in chosen]
+    # A metric only some tasks have (the positive class's F1: binary only) is left blank elsewhere.
+    lines.append(_row(name, results, chosen, *(mean_std([s[m] for s in picked]) if m in picked[0] else ""
+                                               for m in shown),
+                      f"{100 * results['majority_rate']:.1f}", _study_cell(spec, shown)))
+  return "\n".join(lines)
+
+
+def regression_table(runs: list[tuple[str, dict]]) -> str:
+  lines = [_header("data (source: rows, scores, train/val/test)", "test MAE", "test RMSE",
+                   "random-sampling benchmark MAE", "constant-median MAE", "study MAE (its data)")]
+  for name, results in runs:
+    spec, chosen = results["spec"], selected_replicas(results)[1]
+    picked = [evaluated(results)[i] for i in chosen]
+    bench = results["baseline"]
+    study = None if spec["dataset"].startswith("synthetic") else published(spec["experiment"], spec["model"])
+    lines.append(_row(name, results, chosen, plain_mean_std([s["mae"] for s in picked]),
+                      plain_mean_std([s["rmse"] for s in picked]),
+                      f"{bench['mae_mean']:.4f} ± {bench['mae_std']:.4f}",
+                      f"{bench['median_constant']['mae']:.4f}", f"{study[1]:.2f} ({study[0]})" if study else ""))
+  return "\n".join(lines)
+
+
+def _header(data: str, *middle: str) -> str:
+  columns = ["run", data, "model", "epochs (best per seed)", *middle, "examples/s (population)"]
+  return "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns)
+
+
+def _row(name: str, results: dict, chosen: list[int], *middle: str) -> str:
+  cells = [name, _data_cell(results), _model_cell(results),
+           f"{len(results.get('history', []))} ({', '.join(str(results['best_epoch'][i]) for i in chosen)})",
+           *middle, f"{_examples_per_second(results):.0f}"]
+  return "| " + " | ".join(cells) + " |"
+
+
+def _examples_per_second(results: dict) -> float:
+  """Mean over every epoch trained: a run resumed by older code recorded only its last part's."""
+  epochs = [e["train_examples_per_second"] for e in results.get("history", []) if "train_examples_per_second" in e]
+  return float(np.mean(epochs)) if epochs else results["train_examples_per_second"]
+
+
+def _data_cell(results: dict) -> str:
+  data, sizes = results["data"], results["data"]["split_sizes"]
+  what = (f"{len(data['labels'])} classes" if results.get("objective") != "regression"
+          else "scores {:.2f}–{:.2f}".format(*results["score_range"]))
+  split = "/".join(f"{sizes[s]:,}" for s in ("train", "val", "test") if s in sizes)
+  return f"{data['source']}: {data['rows']:,} rows, {what}, {split}"
+
+
+def _model_cell(results: dict) -> str:
+  """Model, label map, split kind and learning rate (and the rates it was chosen from)."""
+  spec = results["spec"]
+  lr, rates = selected_replicas(results)[0], list(lr_groups(results))
+  parts = [spec["model"], spec.get("label_map", ""), "" if spec.get("grouped_split", True) else "row split"]
+  chosen = f"lr {lr:g}" + (f", chosen on val from {'/'.join(f'{r:g}' for r in rates)}" if len(rates) > 1 else "")
+  return ", ".join(p for p in parts if p) + f" ({chosen})"
+
+
+def _study_cell(spec: dict, shown: tuple[str, ...]) -> str:
+  """The study's numbers for the shown metrics, accuracy unlabelled: '86.5 / 86.4 F1 (what)'."""
+  if spec["dataset"].startswith("synthetic"):
+    return ""
+  found = published_metrics(spec["experiment"], spec["dataset"], spec["model"], spec.get("model_kwargs"),
+                            spec.get("label_map", ""))
+  values = [(m, found[m]) for m in shown if m in found]
+  if not values:
+    return ""
+  numbers = " / ".join(f"{100 * value:.1f}" + ("" if m == "accuracy" else f" {METRIC_NAMES[m]}")
+                       for m, (_, value) in values)
+  return f"{numbers} ({values[0][1][0]})"
 
 
 if __name__ == "__main__":
   args = sys.argv[1:]
-  top5 = "--top5" in args
-  print(header(top5))
-  for path in (a for a in args if a != "--top5"):
-    print(row(path, top5))
+  print(table([load(a) for a in args if a != "--top5"], ("top5_accuracy",) if "--top5" in args else ()))

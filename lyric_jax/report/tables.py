@@ -11,6 +11,7 @@ import numpy as np
 
 from lyric_jax.report.confusions import confused_pairs
 from lyric_jax.report.published import published, published_context, published_metrics
+from lyric_jax.train.objectives import Regression, resolve_select_metric
 
 HEADLINE_METRICS = ("accuracy", "macro_f1", "top5_accuracy")
 # Shown when the summaries have them: the positive class's (binary tasks) and macro recall
@@ -32,10 +33,17 @@ def lr_groups(results: dict) -> dict[float, list[int]]:
 
 def selected_replicas(results: dict) -> tuple[float, list[int]]:
   """The learning rate whose seeds have the best mean validation score, and their indices."""
-  metric = results.get("select_metric", "accuracy")
+  metric = results.get("select_metric") or _select_metric(results)
   groups = lr_groups(results)
   lr = max(groups, key=lambda g: np.mean([results["val"][i][metric] for i in groups[g]]))
   return lr, groups[lr]
+
+
+def _select_metric(results: dict) -> str:
+  """What picked the best epoch, for results written before they recorded it."""
+  if results.get("objective") == "regression":
+    return Regression.select_metric
+  return resolve_select_metric(results["spec"].get("select_metric", "accuracy"), len(results["data"]["labels"]))
 
 
 def evaluated(results: dict) -> list[dict]:

@@ -84,7 +84,6 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
 
   train_step = steps.make_train_step(objective)
   evaluator = Evaluator(objective, model.apply, data, cfg.eval_batch_size, sample, placement)
-  throughput = []
   for epoch in range(start_epoch, cfg.epochs):
     if cfg.patience and (loop["bad_epochs"] >= cfg.patience).all():
       break
@@ -98,7 +97,6 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
       state, stats = train_step(state, stats, placement.batch(batch))
     stats = placement.fetch(stats)
     seconds = time.perf_counter() - start
-    throughput.append(len(order) / seconds)
     train_summary = [objective.summarize(_replica(stats, i)) for i in range(population)]
     bad = [i for i, s in enumerate(train_summary) if not np.isfinite(s["loss"])]
     if bad:
@@ -118,7 +116,7 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
         "best_epoch": np.where(improved, epoch + 1, loop["best_epoch"]).astype(np.int32),
         "bad_epochs": np.where(improved, 0, loop["bad_epochs"] + 1).astype(np.int32),
     }
-    record = {"epoch": epoch + 1, "seconds": seconds, "train_examples_per_second": throughput[-1],
+    record = {"epoch": epoch + 1, "seconds": seconds, "train_examples_per_second": len(order) / seconds,
               "replicas": cfg.replicas, "train": train_summary, "val": val_summary}
     history.append(record)
     with open(run_dir / "metrics.jsonl", "a") as f:
@@ -134,7 +132,9 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
       state=loop["state"], best=best, best_epoch=np.asarray(loop["best_epoch"]), history=history,
       val=evaluator.summaries("val", best["params"], best["model_state"]),
       test=evaluator.summaries("test", best["params"], best["model_state"]) if "test" in data else None,
-      train_examples_per_second=float(np.mean(throughput)) if throughput else float("nan"))
+      # Over every epoch of the run, so a resumed (or already finished) run reports its real speed.
+      train_examples_per_second=float(np.mean([r["train_examples_per_second"] for r in history]))
+      if history else float("nan"))
 
 
 def initial_loop_state(model, sample_batch: dict, cfg: FitConfig, tx=None,

@@ -1,0 +1,89 @@
+"""The five studies as lists of experiment command lines, for ``experiments.reproduce``.
+
+Each study module (s0 … s4) holds its jobs at the ``full`` budget (the configurations whose
+numbers RESULTS.md reports), the ``quick`` budget (the same jobs shrunk so that all studies
+run in about half an hour on 2 CPU cores), and the prose printed around its table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from lyric_jax.data import sources
+
+# In a flag value, stands for the data dir; the file it names must exist there.
+DATA_DIR = "{data_dir}"
+BUDGETS = ("quick", "full")
+
+
+@dataclasses.dataclass(frozen=True)
+class Job:
+  """One experiment command line: ``python -m experiments.<experiment> <flags>``.
+
+  ``experiments.reproduce`` adds --data_dir, --num_seeds, --workdir and --run_name=<name>.
+  """
+  name: str                        # run directory name, unique within its study
+  experiment: str                  # module experiments.<experiment>
+  flags: tuple[str, ...] = ()
+  source: str | None = None        # data source it reads (lyric_jax.data.sources); None = generated
+
+  def argv(self, data_dir: str | Path, num_seeds: int, workdir: str | Path) -> list[str]:
+    own = [f.replace(DATA_DIR, str(data_dir)) for f in self.flags]
+    return [*own, f"--data_dir={data_dir}", f"--num_seeds={num_seeds}", f"--workdir={workdir}",
+            f"--run_name={self.name}"]
+
+  def with_flags(self, *changes: str, name: str | None = None) -> "Job":
+    """This job with each --flag[=value] in ``changes`` replacing the same flag (or appended)."""
+    keys = {_flag_key(c) for c in changes}
+    kept = tuple(f for f in self.flags if _flag_key(f) not in keys)
+    return dataclasses.replace(self, flags=kept + changes, name=name or self.name)
+
+  def missing(self, data_dir: Path) -> list[str]:
+    """Why the job cannot run on ``data_dir`` (its source's files, or a named file, are absent)."""
+    why = []
+    if self.source is not None:
+      candidates = sources.get(self.source).candidates
+      if not any((data_dir / c).exists() for c in candidates):
+        why.append(f"{self.source} data ({' / '.join(candidates)})")
+    for f in self.flags:
+      _, _, value = f.partition("=")
+      if value.startswith(DATA_DIR) and not Path(value.replace(DATA_DIR, str(data_dir))).exists():
+        why.append(value.replace(DATA_DIR + "/", ""))
+    return why
+
+
+def _flag_key(flag: str) -> str:
+  """--epochs=5 → epochs; --nogrouped_split → grouped_split (absl's boolean negation)."""
+  name = flag.lstrip("-").partition("=")[0]
+  return name[2:] if name.startswith("no") and "=" not in flag else name
+
+
+@dataclasses.dataclass(frozen=True)
+class Study:
+  key: str                          # S0 … S4
+  title: str
+  intro: str                        # data and protocol of the full budget, above the table
+  note: str                         # the reading of the full-budget numbers, below the commands
+  full: tuple[Job, ...]
+  quick: tuple[Job, ...]
+  quick_changes: str                # how the quick budget shrinks the full one
+  metrics: tuple[str, ...] = ()     # test metrics shown beside accuracy and macro-F1
+
+  def jobs(self, budget: str) -> tuple[Job, ...]:
+    return {"full": self.full, "quick": self.quick}[budget]
+
+
+def all_studies() -> dict[str, Study]:
+  from experiments.studies import s0, s1, s2, s3, s4   # each module builds its Study from Job
+  return {s.key: s for s in (s0.STUDY, s1.STUDY, s2.STUDY, s3.STUDY, s4.STUDY)}
+
+
+def select(names: list[str]) -> list[Study]:
+  """Studies by key (S0 … S4, any case), or all of them for ['all']."""
+  studies = all_studies()
+  keys = list(studies) if [n.lower() for n in names] == ["all"] else [n.strip().upper() for n in names]
+  unknown = [k for k in keys if k not in studies]
+  if unknown:
+    raise ValueError(f"unknown studies {unknown}; choose from {', '.join(studies)} or all")
+  return [studies[k] for k in keys]

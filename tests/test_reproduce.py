@@ -1,0 +1,149 @@
+"""experiments.reproduce: study job lists, skipping studies without data, reuse, the results tables."""
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from experiments.studies import BUDGETS, DATA_DIR, Job, Study, all_studies
+from experiments.studies.tasks import Options, plan, reproduce
+from lyric_jax.data import sources
+from lyric_jax.experiment import RunSpec, finished_results, spec_diffs
+from lyric_jax.report import collect
+
+
+def fake_data_dir(path: Path) -> Path:
+  """A data dir holding (empty) files under every name the studies look for: enough to plan."""
+  path.mkdir()
+  for study in all_studies().values():
+    for job in study.full + study.quick:
+      if job.source:
+        (path / sources.get(job.source).candidates[0]).touch()
+      for flag in job.flags:
+        value = flag.partition("=")[2]
+        if value.startswith(DATA_DIR):
+          target = Path(value.replace(DATA_DIR, str(path)))
+          target.parent.mkdir(parents=True, exist_ok=True)
+          target.touch()
+  return path
+
+
+@pytest.mark.parametrize("budget", BUDGETS)
+def test_dry_run_lists_every_job_and_its_flags_parse(budget, tmp_path, capsys):
+  options = Options(budget, 2, fake_data_dir(tmp_path / "data"), tmp_path / "runs")
+  studies = list(all_studies().values())
+  # Each command's flags are parsed by its experiment and turned into a RunSpec (else exit 1).
+  assert reproduce(studies, options, tmp_path / "RESULTS.md", dry_run=True) == 0
+  out = capsys.readouterr().out
+  assert not (tmp_path / "RESULTS.md").exists() and "skipped" not in out
+  for study in studies:
+    assert study.jobs(budget), study.key
+    for job in study.jobs(budget):
+      assert f"{study.key} {job.name} [train]" in out
+      assert f"--workdir={tmp_path / 'runs' / study.key} --run_name={job.name}" in out.replace(" \\\n    ", " ")
+  assert out.count("--num_seeds=2") == sum(len(s.jobs(budget)) for s in studies)
+
+
+def test_quick_budget_shrinks_the_full_jobs():
+  for study in all_studies().values():
+    full = {job.name for job in study.full}
+    assert {job.name for job in study.quick} <= full, study.key
+    assert all("--epochs=" in " ".join(job.flags) for job in study.quick), study.key
+
+
+def test_a_study_without_its_data_is_skipped_with_one_line(tmp_path, capsys):
+  empty = tmp_path / "empty"
+  empty.mkdir()
+  options = Options("quick", 3, empty, tmp_path / "runs")
+  assert reproduce(list(all_studies().values()), options, tmp_path / "R.md", dry_run=True) == 0
+  lines = capsys.readouterr().out.splitlines()
+  assert len(lines) == 5 and all(" skipped: " in line for line in lines)
+  assert (f"S2 skipped: imdb_ratings data (imdb_reviews_50k.csv.gz / aclImdb / imdb_reviews_train25k.csv.gz) "
+          f"not found in {empty.resolve()}") in lines
+  # Part of a study's data: only the jobs that read the missing file are skipped.
+  (empty / "tcc_ceds_music_partial.csv.gz").touch()
+  tasks, skipped = plan(all_studies()["S1"], options)
+  assert [t.job.name for t in tasks] == ["tcc4-meta"]   # the text nets also need the WordPiece file
+  assert skipped.startswith("S1 tcc4-text, tcc4-combined, spotify13-text, spotify13-combined skipped: "
+                            "wordpiece_uncased/tokenizer.json not found in")
+  assert "S1 spotify13-text, spotify13-meta, spotify13-combined skipped: spotify13 data" in skipped
+
+
+def test_with_flags_replaces_flags_and_their_negations():
+  job = Job("a", "spotify", ("--model=mlp", "--nogrouped_split", "--epochs=20"))
+  assert job.with_flags("--epochs=3", "--grouped_split").flags == ("--model=mlp", "--epochs=3", "--grouped_split")
+  assert job.with_flags("--merge_genres", name="b").name == "b"
+
+
+def test_tiny_reproduce_end_to_end_then_reuse(tmp_path, capsys):
+  tiny = Job("tiny", "lyrics_meta", ("--model=meta", "--dataset=synthetic", "--num_examples=160", "--epochs=1",
+                                     "--batch_size=16", "--progress=false"))
+  study = Study(key="S9", title="S9 — a tiny synthetic study", intro="Synthetic songs.", note="Nothing to read.",
+                full=(tiny, tiny.with_flags("--no_such_flag", name="broken")), quick=(), quick_changes="")
+  options = Options("full", 2, tmp_path / "data", tmp_path / "runs")
+  output = tmp_path / "RESULTS.md"
+  assert reproduce([study], options, output, "python -m experiments.reproduce ...") == 1   # 'broken' failed
+  out = capsys.readouterr().out
+  assert "FAILED: python -m experiments.lyrics_meta" in out and "Unknown command line flag 'no_such_flag'" in out
+  text = output.read_text()
+  assert "## S9 — a tiny synthetic study" in text and "2 seeds per run" in text
+  row = next(line for line in text.splitlines() if line.startswith("| tiny |"))
+  assert row.count(" ± ") == 2 and "synthetic: 160 rows, 4 classes" in row and "| 1 (1, 1) |" in row
+  assert "No results: broken (flags refused" in text and "--run_name=tiny" in text and "Nothing to read." in text
+
+  results = tmp_path / "runs" / "S9" / "tiny" / "results.json"
+  written = results.stat().st_mtime_ns
+  reproduce([study], options, output)
+  assert "S9 tiny: reuse (finished run dir)" in capsys.readouterr().out
+  assert results.stat().st_mtime_ns == written and "(1 reused from finished run directories" in output.read_text()
+
+
+def fixture_results(objective: str) -> dict:
+  replicas = [{"seed": s, "lr": 1e-3} for s in (0, 1)]
+  base = {"objective": objective, "replicas": replicas, "best_epoch": [2, 3], "eval_split": "test",
+          "history": [{}] * 3, "train_examples_per_second": 123.4}
+  if objective == "classification":
+    summary = lambda a: {"accuracy": a, "macro_f1": a - 0.1, "top5_accuracy": 0.9}
+    return {**base, "spec": {"experiment": "lyrics_meta", "dataset": "tcc_ceds", "model": "meta"},
+            "data": {"source": "tcc_ceds", "rows": 381, "labels": list("abcd"),
+                     "split_sizes": {"train": 305, "val": 38, "test": 38}},
+            "majority_rate": 0.342, "val": [summary(0.5), summary(0.5)], "test": [summary(0.6), summary(0.7)]}
+  summary = lambda mae: {"mae": mae, "rmse": mae + 0.05, "neg_mae": -mae}
+  return {**base, "spec": {"experiment": "review_cnn", "dataset": "imdb_ratings", "model": "cnn"},
+          "data": {"source": "imdb_ratings", "rows": 25000, "labels": [],
+                   "split_sizes": {"train": 5000, "val": 2500, "test": 2500}},
+          "score_range": [0.1, 1.0],   # no "select_metric": written before results recorded it
+          "baseline": {"mae_mean": 0.39268, "mae_std": 0.0041, "median_constant": {"mae": 0.326}},
+          "val": [summary(0.3), summary(0.3)], "test": [summary(0.28), summary(0.30)]}
+
+
+def test_tables_from_results_json(tmp_path):
+  run_dir = tmp_path / "tcc4-meta"
+  run_dir.mkdir()
+  (run_dir / "results.json").write_text(json.dumps(fixture_results("classification")))
+  classes = collect.table([collect.load(run_dir)], metrics=("top5_accuracy",)).splitlines()
+  assert classes[0].startswith("| run | data (source: rows, classes, train/val/test) | model | epochs")
+  assert "test top-5 %" in classes[0] and classes[1].count("---") == classes[0].count("|") - 1
+  assert classes[2] == ("| tcc4-meta | tcc_ceds: 381 rows, 4 classes, 305/38/38 | meta (lr 0.001) | 3 (2, 3) "
+                        "| 65.00 ± 5.00 | 55.00 ± 5.00 | 90.00 ± 0.00 | 34.2 "
+                        "| 65.3 (S1 metadata MLP, val accuracy, 4 genres) | 123 |")
+  scores = collect.table([("cnn", fixture_results("regression"))]).splitlines()
+  assert "random-sampling benchmark MAE" in scores[0]
+  assert scores[2] == ("| cnn | imdb_ratings: 25,000 rows, scores 0.10–1.00, 5,000/2,500/2,500 | cnn (lr 0.001) "
+                       "| 3 (2, 3) | 0.2900 ± 0.0100 | 0.3400 ± 0.0100 | 0.3927 ± 0.0041 | 0.3260 "
+                       "| 0.12 (S2 ConvNet test MAE, Metal-Archives reviews) | 123 |")
+
+
+def test_an_older_config_without_a_model_argument_is_the_same_run(tmp_path):
+  # Runs made before lyrics_meta had --meta_dropout stored no 'dropout': the model's default, 0.0.
+  spec = RunSpec(experiment="lyrics_meta", dataset="tcc_ceds", model="meta",
+                 model_kwargs={"hidden": [18, 12, 8], "dropout": 0.0}, text=None)
+  old = {**spec.to_json(), "model_kwargs": {"hidden": [18, 12, 8]}}
+  assert spec_diffs(old, spec) == []
+  assert spec_diffs({**old, "model_kwargs": {"hidden": [18, 12, 8], "dropout": 0.2}}, spec) == [
+      "model_kwargs.dropout: 0.2 → 0.0"]
+  (tmp_path / "results.json").write_text(json.dumps({"spec": old}))
+  assert finished_results(spec, tmp_path) is not None
+  longer = dataclasses.replace(spec, fit=dataclasses.replace(spec.fit, epochs=spec.fit.epochs + 1))
+  assert finished_results(longer, tmp_path) is None        # more epochs: the run would go on training
