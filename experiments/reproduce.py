@@ -29,7 +29,9 @@ flags.DEFINE_enum("budget", "quick", list(BUDGETS),
 flags.DEFINE_integer("num_seeds", 3, "Seeds per run, passed to every job.")
 flags.DEFINE_string("data_dir", None, "Folder holding the data files (else $LYRIC_JAX_DATA, else ./data).")
 flags.DEFINE_string("workdir", "runs/reproduce", "Parent of the run directories (WORKDIR/<study>/<run>).")
-flags.DEFINE_string("output", "RESULTS.md", "Markdown file to write (it holds only the selected studies).")
+flags.DEFINE_string("output", None, "Markdown file to write, holding only the selected studies "
+                    "(default: RESULTS.md for --budget=full, WORKDIR/RESULTS.md for quick, so a quick "
+                    "run never overwrites the committed full results).")
 flags.DEFINE_bool("dry_run", False, "Print the commands, skipped studies and what would be reused; run nothing.")
 
 
@@ -42,10 +44,11 @@ def main(argv):
   except ValueError as e:
     raise app.UsageError(str(e)) from None
   options = Options(FLAGS.budget, FLAGS.num_seeds, resolve_data_dir(FLAGS.data_dir), Path(FLAGS.workdir))
+  output = Path(FLAGS.output or ("RESULTS.md" if options.budget == "full" else options.workdir / "RESULTS.md"))
   command = (f"python -m experiments.reproduce --studies={','.join(s.key for s in studies)} "
              f"--budget={options.budget} --num_seeds={options.num_seeds} --data_dir={options.data_dir} "
-             f"--workdir={options.workdir} --output={FLAGS.output}")
-  sys.exit(reproduce(studies, options, Path(FLAGS.output), command, FLAGS.dry_run))
+             f"--workdir={options.workdir} --output={output}")
+  sys.exit(reproduce(studies, options, output, command, FLAGS.dry_run))
 
 
 if __name__ == "__main__":
