@@ -4,7 +4,8 @@ from experiments.studies import Job, Study
 
 PROTOCOL = ("--dataset=imdb_ratings", "--max_len=p95", "--embed=32", "--train_subsample=4",
             "--sample_weights=inverse_bin", "--epochs=6")
-CNN = Job("cnn", "review_cnn", ("--model=cnn", *PROTOCOL), "imdb_ratings")
+# The ConvNet's reported run used a minimum word count of 2 (the BiLSTM's: 1, the default).
+CNN = Job("cnn", "review_cnn", ("--model=cnn", *PROTOCOL, "--min_freq=2"), "imdb_ratings")
 BILSTM = Job("bilstm", "review_cnn", ("--model=bilstm", *PROTOCOL), "imdb_ratings")
 
 STUDY = Study(
@@ -26,9 +27,10 @@ at random from the training distribution.""",
     note="""\
 IMDB ratings are polarised (1–4 and 7–10), so MAE here is not comparable with the study's
 Metal-Archives scores. Both nets beat the study's own benchmark (MAE 0.393) and the constant
-training median (0.326): the ConvNet by 0.11, the BiLSTM by 0.20 — with the same data, tokenizer,
-epochs and embedding size the BiLSTM is clearly better (MAE 0.193 ± 0.003 vs 0.285 ± 0.001, RMSE
-0.251 vs 0.333). The study dropped its BiLSTM at 7 s per step; here a step of the whole
+training median (0.326): the ConvNet by 0.11, the BiLSTM by 0.20 — with the same data,
+epochs and embedding size the BiLSTM is clearly better (MAE 0.193 ± 0.003 vs 0.287 ± 0.006, RMSE
+0.251 vs 0.336; the ConvNet rerun with the BiLSTM's vocabulary, `--min_freq=1`, gave
+0.285 ± 0.001, RMSE 0.333). The study dropped its BiLSTM at 7 s per step; here a step of the whole
 population of 3 (batch 32, 598 tokens) took 0.88 s on 2 shared CPU cores, 0.29 s per replica
 (`bench.throughput` has the BiLSTM against PyTorch).""",
 )
