@@ -14,6 +14,7 @@ import time
 import jax
 import numpy as np
 
+from bench import timing
 from lyric_jax.data.batches import iterate_batches
 from lyric_jax.models import registry
 from lyric_jax.train import steps
@@ -91,15 +92,6 @@ class Timing:
   temp_bytes: int | None         # XLA's scratch memory for the step (its activations)
 
 
-def _steps_per_second(run_step, steps_count: int) -> float:
-  jax.block_until_ready(run_step(0))          # warm-up
-  start = time.perf_counter()
-  for i in range(1, steps_count + 1):
-    out = run_step(i)
-  jax.block_until_ready(out)
-  return steps_count / (time.perf_counter() - start)
-
-
 def _compile(jitted, args):
   """AOT-compiles the step; returns the executable, compile seconds, FLOPs, scratch bytes."""
   start = time.perf_counter()
@@ -131,7 +123,7 @@ def time_training(model, batches: list[dict], population: int = 1, steps_count: 
     carry[:] = train_step(*carry, batches[i % len(batches)])
     return carry[1]
 
-  return Timing(_steps_per_second(run_step, steps_count), compile_s, flops, temp)
+  return Timing(timing.median_rate(run_step, steps_count, sync=jax.block_until_ready), compile_s, flops, temp)
 
 
 def time_inference(model, batches: list[dict], steps_count: int = 20) -> Timing:
@@ -139,8 +131,8 @@ def time_inference(model, batches: list[dict], steps_count: int = 20) -> Timing:
   state = init_population(model, make_optimizer(), batches[0], (0,), (1e-3,))
   predict, compile_s, flops, temp = _compile(
       steps.make_predict_step(objective, model.apply), (state.params, state.model_state, batches[0]))
-  rate = _steps_per_second(lambda i: predict(state.params, state.model_state, batches[i % len(batches)]),
-                           steps_count)
+  rate = timing.median_rate(lambda i: predict(state.params, state.model_state, batches[i % len(batches)]),
+                            steps_count, sync=jax.block_until_ready)
   return Timing(rate, compile_s, flops, temp)
 
 

@@ -56,7 +56,7 @@ def measure(framework: str, name: str) -> dict:
     torch.manual_seed(0)
     torch.set_num_threads(os.cpu_count())
     model = torch_reference.build(name, s.vocab, s.embed, s.hidden, s.classes)
-    train_rate = torch_reference.time_training(model, batches, max(3, FLAGS.steps // 2))
+    train_rate = torch_reference.time_training(model, batches, FLAGS.steps)
     infer_rate = torch_reference.time_inference(model, batches, FLAGS.steps)
     extra = {}
   return {"framework": framework, "model": name, "train_examples_s": train_rate * s.batch,

@@ -7,11 +7,11 @@ bench-only dependency (`pip install -e ".[bench]"`, CPU build).
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import torch
 from torch import nn
+
+from bench import timing
 
 
 def _masked_mean(x, mask):
@@ -124,19 +124,11 @@ def time_training(model: nn.Module, batches: list[dict], steps_count: int = 10) 
     nn.functional.cross_entropy(model(tokens, lengths), label).backward()
     optimizer.step()
 
-  step(0)
-  start = time.perf_counter()
-  for i in range(1, steps_count + 1):
-    step(i)
-  return steps_count / (time.perf_counter() - start)
+  return timing.median_rate(step, steps_count)
 
 
 def time_inference(model: nn.Module, batches: list[dict], steps_count: int = 10) -> float:
   data = [_tensors(b) for b in batches]
   model.eval()
   with torch.inference_mode():
-    model(*data[0][:2])
-    start = time.perf_counter()
-    for i in range(1, steps_count + 1):
-      model(*data[i % len(data)][:2])
-  return steps_count / (time.perf_counter() - start)
+    return timing.median_rate(lambda i: model(*data[i % len(data)][:2]), steps_count)
