@@ -90,11 +90,14 @@ class Preprocessor:
         tokenizer = tokenize.load_tokenizer(text.tokenizer)
       if text.layout == "flat":
         max_len = _resolve_max_len(text.max_len, tokenize.token_counts(tokenizer, texts))
+        _check_padded_size(len(texts), (max_len,), f"max_len={text.max_len!r}")
       elif text.layout == "lines":
         songs = tokenize.encode_line_ids(tokenizer, texts)
         lines = {"max_lines": _resolve_max_len(text.max_lines, np.array([len(s) for s in songs])),
                  "max_words": _resolve_max_len(text.max_words,
                                                np.array([len(l) for s in songs for l in s]))}
+        _check_padded_size(len(texts), tuple(lines.values()),
+                           f"max_lines={text.max_lines!r}, max_words={text.max_words!r}")
       else:
         raise DataError(f"text layout must be 'flat' or 'lines', got {text.layout!r}")
     labels = list(labels) if target == "classes" else []
@@ -153,6 +156,20 @@ class Preprocessor:
     tokenizer_path = directory / _TOKENIZER_FILE
     tokenizer = tokenize.load_tokenizer(tokenizer_path) if tokenizer_path.exists() else None
     return cls(**spec, tokenizer=tokenizer)
+
+
+# Padded int32 token ids of the training split above this size mean a length rule ('max')
+# was set by an outlier text: fail with the fix rather than exhaust memory inside numpy/JAX.
+MAX_PADDED_BYTES = 4 << 30
+
+
+def _check_padded_size(rows: int, shape: tuple[int, ...], rule: str) -> None:
+  size = rows * int(np.prod(shape)) * 4
+  if size > MAX_PADDED_BYTES:
+    raise DataError(
+        f"{rule} pads every text to {' x '.join(f'{d:,}' for d in shape)} tokens: "
+        f"{size / 2**30:.1f} GiB of token ids for {rows:,} training texts, so some text is far longer "
+        "than the rest. Cap the length with a percentile ('p95') or a number (e.g. --max_len=512).")
 
 
 def _resolve_max_len(rule: str, counts: np.ndarray) -> int:
