@@ -147,9 +147,10 @@ def load_table(spec: RunSpec, data_dir: str | None) -> Table:
   return table
 
 
-def relabel(table: Table, spec: RunSpec) -> Table:
-  """The run's label map, then its label selection: one function for training and predict."""
-  return select_labels(apply_label_map(table, spec.label_map), list(spec.labels))
+def relabel(table: Table, spec: RunSpec, require_all: bool = True) -> Table:
+  """The run's label map, then its label selection: one function for training and predict
+  (which passes ``require_all=False``: see ``select_labels``)."""
+  return select_labels(apply_label_map(table, spec.label_map), list(spec.labels), require_all)
 
 
 def split_table(table: Table, spec: RunSpec) -> dict[str, Table]:

@@ -47,7 +47,7 @@ def read_input(run_dir: Path, data_file: str | None, text: str | None) -> Table:
     labeled = (source.detect_labels(path) if source.detect_labels is not None
                else source.label_column in _columns(path))
     table = source.read_file(path, labeled=labeled, options=options)
-    return relabel(table, spec) if table.labeled else table
+    return relabel(table, spec, require_all=False) if table.labeled else table
 
 
 def texts_table(run_dir: Path, texts: list[str]) -> Table:

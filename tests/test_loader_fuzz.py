@@ -102,6 +102,7 @@ class Layout:
   columns: tuple[Col, ...]
   options: st.SearchStrategy[dict] = st.just({})
   labels: frozenset[str] | None = None    # a closed label set kept rows must respect
+  select: tuple[str, ...] = ()            # labels a run may keep (--labels), for predict
   score: bool = False                     # labels are scores in [0, 1]
 
 
@@ -115,12 +116,13 @@ REVIEW_LAYOUT = Layout(
 
 LAYOUTS: dict[str, Layout] = {
     "tcc_ceds": Layout((Col("artist_name", NAMES), Col("track_name", NAMES), text("lyrics"),
-                        label("genre", "pop", "rock", "jazz")) + features(sources.TCC_FEATURES)),
+                        label("genre", "pop", "rock", "jazz")) + features(sources.TCC_FEATURES),
+                       select=("pop", "Rock")),
     "spotify13": Layout((Col("song_id", IDS), text("lyrics"), label("song_genre", "pop", "k-pop"))
                         + features(sources.SPOTIFY13_FEATURES)),
     "metrolyrics": Layout((Col("index", IDS), Col("song", NAMES), Col("year", GOOD_NUMBERS), Col("artist", NAMES),
                            label("genre", "Rock", "Pop", "Hip-Hop", "Not Available"), text("lyrics")),
-                          st.fixed_dictionaries({"english_only": st.booleans()})),
+                          st.fixed_dictionaries({"english_only": st.booleans()}), select=("rock", "Pop")),
     # The label is the genre of a song's tags (``tag`` and ``all_tags``), so no one column must hold it.
     "lastfm17": Layout((Col("tag", st.sampled_from(["rock", "metal", "Hip-Hop", "rap", "80s", "british"])),
                         Col("rank", GOOD_NUMBERS), Col("track", NAMES), Col("artist", NAMES),
@@ -129,7 +131,7 @@ LAYOUTS: dict[str, Layout] = {
                         Col("lyrics", GOOD_TEXTS), text("lyrics_clean")),
                        st.fixed_dictionaries({"english_only": st.booleans(),
                                               "multi_genre": st.sampled_from(lyrics_genre.MULTI_GENRE_RULES)}),
-                       labels=frozenset(lyrics_genre.GENRE_ORDER)),
+                       labels=frozenset(lyrics_genre.GENRE_ORDER), select=("rock", "rap")),
     "metal_archives": REVIEW_LAYOUT,
     "synthetic_reviews": REVIEW_LAYOUT,
     "imdb_ratings": Layout((text("review"), Col("rating", st.integers(1, 10).map(str), "label", BAD_NUMBERS),
@@ -138,11 +140,13 @@ LAYOUTS: dict[str, Layout] = {
                     Col("review_id", IDS), Col("rating", GOOD_NUMBERS)), SPLITS,
                    labels=frozenset({"positive", "negative"})),
     "tweets": Layout((label("label", "positive", "negative", "neutral", "objective", "Positive"), text("text"),
-                      SPLIT_COL, Col("tweet_id", IDS)), SPLITS, labels=frozenset({"positive", "negative", "neutral"})),
+                      SPLIT_COL, Col("tweet_id", IDS)), SPLITS, labels=frozenset({"positive", "negative", "neutral"}),
+                     select=("positive", "neutral")),
     "spotify114": Layout((Col("track_id", IDS), label("track_genre", "acoustic", "k-pop"))
                          + features(spotify_tracks.NUMERIC)
                          + features(spotify_tracks.BINARY, st.sampled_from(["True", "False", "0", "1"]))
-                         + features(spotify_tracks.ONE_HOT, st.sampled_from(["-1", "0", "1", "4", "7"]))),
+                         + features(spotify_tracks.ONE_HOT, st.sampled_from(["-1", "0", "1", "4", "7"])),
+                         select=("acoustic",)),
     "synthetic": Layout((text("text"), label("genre", "rock", "pop")) + features(synthetic.FEATURES)),
 }
 
@@ -380,8 +384,9 @@ CSV_FOLDERS = st.dictionaries(st.sampled_from(["pop_lyrics.csv", "k-pop_lyrics.c
 # --- the invariant -------------------------------------------------------------------------------
 
 
-def check(layout: Layout, written: Written, read) -> None:
-  """``read()`` returns a Table that accounts for ``written``, or raises DataError naming it."""
+def check(layout: Layout, written: Written, read, selected: tuple[str, ...] = ()) -> None:
+  """``read()`` returns a Table that accounts for ``written`` (keeping only ``selected`` labels,
+  if any), or raises DataError naming it."""
   try:
     table = read()
   except DataError as e:
@@ -414,20 +419,28 @@ def check(layout: Layout, written: Written, read) -> None:
       assert (labels.astype(str).str.strip() != "").all()
     if layout.labels is not None:
       assert set(labels) <= layout.labels, set(labels) - layout.labels
+    if selected:
+      assert set(labels.str.lower()) <= {s.lower() for s in selected}, (set(labels), selected)
 
 
-def check_source_and_predict(name: str, make, labeled: bool, options: dict) -> None:
-  """The source's reader, then predict's (labels detected, run's options), on the same file."""
+def check_source_and_predict(name: str, make, labeled: bool, options: dict, selected=()) -> None:
+  """The source's reader, then predict's (labels detected, run's options and labels), on the same file."""
   layout = LAYOUTS[name]
   source = sources.SOURCES[name]
   with tempfile.TemporaryDirectory() as tmp:
     written = make(Path(tmp))
     check(layout, written, lambda: source.read_file(written.path, labeled=labeled, options=options))
-    run_dir = Path(tmp) / "run"
-    run_dir.mkdir()
-    spec = RunSpec(experiment="fuzz", dataset=name, model="", dataset_options=options)
-    (run_dir / "config.json").write_text(json.dumps(spec.to_json()))
-    check(layout, written, lambda: read_input(run_dir, str(written.path), None))
+    run_dir = run_config(Path(tmp), name, options, selected)
+    check(layout, written, lambda: read_input(run_dir, str(written.path), None), tuple(selected))
+
+
+def run_config(tmp: Path, name: str, options: dict, labels=()) -> Path:
+  """A run dir holding only what predict's reader needs: config.json."""
+  run_dir = tmp / "run"
+  run_dir.mkdir()
+  spec = RunSpec(experiment="fuzz", dataset=name, model="", dataset_options=options, labels=tuple(labels))
+  (run_dir / "config.json").write_text(json.dumps(spec.to_json()))
+  return run_dir
 
 
 # --- tests ------------------------------------------------------------------------------------
@@ -442,10 +455,12 @@ def test_csv_layout(name):
   layout = LAYOUTS[name]
 
   @FUZZ
-  @given(file=csv_files(layout), labeled=st.booleans(), options=layout.options)
-  def fuzz(file, labeled, options):
+  @given(file=csv_files(layout), labeled=st.booleans(), options=layout.options,
+         selected=st.lists(st.sampled_from(layout.select), unique=True) if layout.select else st.just([]))
+  def fuzz(file, labeled, options, selected):
     suffix = ".csv.gz" if file.fault.startswith("gzip") else ".csv"
-    check_source_and_predict(name, lambda tmp: file.write(tmp / f"fuzz_{name}{suffix}", layout), labeled, options)
+    check_source_and_predict(name, lambda tmp: file.write(tmp / f"fuzz_{name}{suffix}", layout), labeled, options,
+                             selected)
 
   fuzz()
 
@@ -474,3 +489,11 @@ def test_tweets_tsv_file_or_folder(files, labeled, options):
 def test_spotify13_genre_folder(folder, labeled):
   layout = LAYOUTS["spotify13"]
   check_source_and_predict("spotify13", lambda tmp: folder.write(tmp / "fuzz_genres", layout), labeled, {})
+
+
+def test_predict_reads_a_file_without_some_of_the_runs_labels(tmp_path):
+  frame = synthetic.synthetic_frame(30, num_classes=2)            # rock and pop songs only
+  frame.to_csv(tmp_path / "songs.csv", index=False)
+  table = read_input(run_config(tmp_path, "synthetic", {}, ("rock", "jazz")), str(tmp_path / "songs.csv"), None)
+  assert set(table.frame[LABEL]) == {"rock"}
+  assert table.drops == {"label not selected": int((frame["genre"] == "pop").sum())}

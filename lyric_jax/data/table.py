@@ -169,17 +169,17 @@ def _bool_to_number(value):
   return value
 
 
-def select_labels(table: Table, wanted: list[str] | None) -> Table:
-  """Keeps only rows whose label is in ``wanted`` (case-insensitive); unknown names raise.
+def select_labels(table: Table, wanted: list[str] | None, require_all: bool = True) -> Table:
+  """Keeps only rows whose label is in ``wanted`` (case-insensitive).
 
   Rows of other labels are counted under 'label not selected' rather than lost silently.
+  ``require_all``: a wanted label that no row has raises (a typo in --labels); predict
+  passes False, since a file to predict may lack some of a run's labels.
   """
   if not wanted:
     return table
-  present = sorted(table.frame[LABEL].unique())
-  by_lower = {p.lower(): p for p in present}
-  unknown = [w for w in wanted if w.lower() not in by_lower]
-  if unknown:
-    raise DataError(f"Unknown label(s) {unknown} for {table.source}; available: {present}")
-  keep = {by_lower[w.lower()] for w in wanted}
-  return table.drop_rows(~table.frame[LABEL].isin(keep), "label not selected")
+  lower = as_text(table.frame[LABEL]).str.lower()
+  unknown = [w for w in wanted if w.lower() not in set(lower)]
+  if require_all and unknown:
+    raise DataError(f"Unknown label(s) {unknown} for {table.source}; available: {sorted(table.frame[LABEL].unique())}")
+  return table.drop_rows(~lower.isin({w.lower() for w in wanted}), "label not selected")
