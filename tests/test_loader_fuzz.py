@@ -497,3 +497,8 @@ def test_predict_reads_a_file_without_some_of_the_runs_labels(tmp_path):
   table = read_input(run_config(tmp_path, "synthetic", {}, ("rock", "jazz")), str(tmp_path / "songs.csv"), None)
   assert set(table.frame[LABEL]) == {"rock"}
   assert table.drops == {"label not selected": int((frame["genre"] == "pop").sum())}
+
+
+def test_an_unknown_reader_option_is_a_clear_error(tmp_path):
+  with pytest.raises(DataError, match=r"'lastfm17' has no option\(s\) \['english'\].*'multi_genre'"):
+    sources.SOURCES["lastfm17"].read_file(tmp_path / "songs.csv", labeled=True, options={"english": False})

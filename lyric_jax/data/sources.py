@@ -9,6 +9,7 @@ rebuild the same reader from a run's config.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import re
 from pathlib import Path
 from typing import Callable
@@ -52,8 +53,13 @@ class Source:
 
   def read_file(self, path: str | Path, labeled: bool, options: dict | None = None) -> Table:
     """Reads one file with a run's dataset options (so prediction reads as training did)."""
+    options = options or {}
+    known = [p for p in inspect.signature(self.read).parameters if p not in ("path", "labeled")]
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+      raise DataError(f"Dataset {self.name!r} has no option(s) {unknown} (--dataset_options); it takes {known}")
     with naming_file(path):
-      return self.read(path, labeled=labeled, **(options or {}))
+      return self.read(path, labeled=labeled, **options)
 
 
 SOURCES: dict[str, Source] = {}
