@@ -3,11 +3,11 @@
 For each source, hypothesis writes small files in its format (CSV, gzip, TSV, folders
 of .txt): valid rows mixed with ragged rows, empty texts, NaN/inf/non-numeric features,
 unknown labels, odd Unicode, quoted newlines, and whole-file faults (non-UTF-8 bytes,
-truncated or corrupt gzip, an empty or header-only file, a missing column). A reader
-must then either raise DataError naming the file, or return a Table in which
+truncated or corrupt gzip, an empty or header-only file, a missing, extra or unnamed
+column). A reader must then either raise DataError naming the file, or return a Table in which
 
-  * kept rows + sum(drops) = the data rows written (a blank line holds no row; a plain
-    file cut mid-row may or may not yield its partial last row),
+  * kept rows + sum(drops) = the data rows written (a blank TSV line holds no row; a
+    plain file cut mid-row may or may not yield its partial last row),
   * each kept row's ``row`` points at a distinct written row, never at one that had to
     go (too many fields, no text, no label, a non-numeric feature), and its features are
     the numbers written there,
@@ -186,7 +186,7 @@ class Written:
     for name, value in row.values.items():
       role = self.columns[name].role if name in self.columns else ""
       blank = value is None or not value.strip()
-      if role == "text" and blank or role == "label" and labeled and blank:
+      if blank and (role == "text" or role == "label" and labeled):
         return True
       if role == "feature" and not np.isfinite(number(value)):
         return True
