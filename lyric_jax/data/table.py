@@ -181,5 +181,6 @@ def select_labels(table: Table, wanted: list[str] | None, require_all: bool = Tr
   lower = as_text(table.frame[LABEL]).str.lower()
   unknown = [w for w in wanted if w.lower() not in set(lower)]
   if require_all and unknown:
-    raise DataError(f"Unknown label(s) {unknown} for {table.source}; available: {sorted(table.frame[LABEL].unique())}")
+    raise DataError(f"Unknown label(s) {unknown} for {table.source}; "
+                    f"available: {sorted(table.frame[LABEL].unique())}")
   return table.drop_rows(~lower.isin({w.lower() for w in wanted}), "label not selected")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +37,8 @@ def check_run_dir(directory: str | Path, min_free_mb: float = MIN_FREE_MB, check
   directory = Path(directory)
   try:
     directory.mkdir(parents=True, exist_ok=True)
-    probe = directory / ".write_probe"
-    probe.write_text("ok")
-    probe.unlink()
+    with tempfile.NamedTemporaryFile(dir=directory):   # a name of its own: hosts may share the dir
+      pass
   except OSError as e:
     raise CheckpointError(f"Run directory {directory} is not writable ({e.strerror or e}); "
                           "choose another --workdir.") from None
