@@ -18,7 +18,7 @@ from lyric_jax.data.errors import DataError
 from lyric_jax.experiment import RunSpec, run
 from lyric_jax.explain import explain_to_png
 from lyric_jax.report.run_report import write_run_report
-from lyric_jax.train.checkpoint import CheckpointError
+from lyric_jax.train.checkpoint import MIN_FREE_MB, CheckpointError
 from lyric_jax.train.loop import FitConfig, TrainingError
 from lyric_jax.train.objectives import SELECT_METRICS
 from lyric_jax.train.sharding import ShardingError
@@ -48,6 +48,8 @@ def define_flags(**defaults) -> None:
   flags.DEFINE_string("workdir", "runs", "Parent folder of run directories.")
   flags.DEFINE_string("run_name", None, "Run directory name (default: experiment-model-dataset).")
   flags.DEFINE_bool("overwrite", False, "Delete an existing run directory instead of resuming it.")
+  flags.DEFINE_float("min_free_mb", MIN_FREE_MB, "Stop before training unless the run directory's disk has "
+                     "this much free space (MiB) beyond one checkpoint.")
   flags.DEFINE_integer("epochs", d["epochs"], "Training epochs.")
   flags.DEFINE_integer("batch_size", d["batch_size"], "Training batch size (all replicas see the same batches).")
   flags.DEFINE_integer("eval_batch_size", 256, "Evaluation batch size.")
@@ -162,7 +164,7 @@ def main(make_spec: Callable[[], RunSpec],
     try:
       spec = make_spec()
       run_dir = Path(FLAGS.workdir) / (FLAGS.run_name or default_run_name(spec))
-      results = run(spec, run_dir, FLAGS.data_dir, FLAGS.overwrite)
+      results = run(spec, run_dir, FLAGS.data_dir, FLAGS.overwrite, FLAGS.min_free_mb)
       print(write_run_report(results, run_dir))
       extra = ", attention.png" if results.get("attention_png") else ""
       print(f"Run directory: {run_dir} (RESULTS.md, PNG plots{extra}, metrics.jsonl, predictions/)")

@@ -30,6 +30,7 @@ from lyric_jax.data.weights import balancing_weights, score_bins
 from lyric_jax.models import registry
 from lyric_jax.report import attention
 from lyric_jax.train.baselines import sample_training_distribution
+from lyric_jax.train.checkpoint import MIN_FREE_MB, check_run_dir
 from lyric_jax.train.loop import FitConfig, FitResult, fit, predict_outputs
 from lyric_jax.train.objectives import ObjectiveSpec, build_objective
 from lyric_jax.train.state import frozen, make_optimizer
@@ -87,11 +88,13 @@ def load_spec(run_dir: str | Path) -> RunSpec:
   return RunSpec.from_json(json.loads(path.read_text()))
 
 
-def prepare_run_dir(spec: RunSpec, run_dir: Path, overwrite: bool = False) -> None:
+def prepare_run_dir(spec: RunSpec, run_dir: Path, overwrite: bool = False,
+                    min_free_mb: float = MIN_FREE_MB) -> None:
   """Creates the run dir, or checks that an existing one was made by the same spec.
 
   Fields that only affect how long, how verbosely or where a run goes (epochs,
-  progress, devices, shard) may change between a run and its resumption.
+  progress, devices, shard) may change between a run and its resumption. An
+  unwritable dir or a nearly full disk stops the run here (``check_run_dir``).
   """
   config = run_dir / CONFIG_FILE
   if overwrite and run_dir.exists():
@@ -101,13 +104,7 @@ def prepare_run_dir(spec: RunSpec, run_dir: Path, overwrite: bool = False) -> No
     if diffs:
       raise DataError(f"{run_dir} holds a run with a different config ({'; '.join(diffs[:5])}). "
                       "Use another --run_name/--workdir, or --overwrite to start over.")
-  try:
-    run_dir.mkdir(parents=True, exist_ok=True)
-    probe = run_dir / ".write_probe"
-    probe.write_text("ok")
-    probe.unlink()
-  except OSError as e:
-    raise DataError(f"Run directory {run_dir} is not writable ({e}); choose another --workdir.") from None
+  check_run_dir(run_dir, min_free_mb)
   config.write_text(json.dumps(spec.to_json(), indent=1))
 
 
@@ -150,9 +147,10 @@ def load_table(spec: RunSpec, data_dir: str | None) -> Table:
   return table
 
 
-def relabel(table: Table, spec: RunSpec) -> Table:
-  """The run's label map, then its label selection: one function for training and predict."""
-  return select_labels(apply_label_map(table, spec.label_map), list(spec.labels))
+def relabel(table: Table, spec: RunSpec, require_all: bool = True) -> Table:
+  """The run's label map, then its label selection: one function for training and predict
+  (which passes ``require_all=False``: see ``select_labels``)."""
+  return select_labels(apply_label_map(table, spec.label_map), list(spec.labels), require_all)
 
 
 def split_table(table: Table, spec: RunSpec) -> dict[str, Table]:
@@ -221,12 +219,15 @@ def pretrained_embedding(spec: RunSpec, preprocessor: Preprocessor, model, sampl
 
 
 def run(spec: RunSpec, run_dir: str | Path, data_dir: str | None = None,
-        overwrite: bool = False) -> dict:
-  """Trains (or resumes) the run and returns the results written to results.json."""
+        overwrite: bool = False, min_free_mb: float = MIN_FREE_MB) -> dict:
+  """Trains (or resumes) the run and returns the results written to results.json.
+
+  ``min_free_mb``: free disk space (MiB) the run dir must keep beyond a checkpoint.
+  """
   run_dir = Path(run_dir)
   table = load_table(spec, data_dir)
   print(table.report())
-  prepare_run_dir(spec, run_dir, overwrite)
+  prepare_run_dir(spec, run_dir, overwrite, min_free_mb)
   parts = split_table(table, spec)
   if (run_dir / "preprocessor.json").exists():      # resuming: reuse the fitted vocabulary
     preprocessor = Preprocessor.load(run_dir)
@@ -242,7 +243,8 @@ def run(spec: RunSpec, run_dir: str | Path, data_dir: str | None = None,
   objective = objective_for(spec, preprocessor)
   sample = {k: v[:1] for k, v in data["train"].items() if k not in ("label", SAMPLE_WEIGHT)}
   overrides, coverage = pretrained_embedding(spec, preprocessor, model, sample, data_dir)
-  result = fit(model, objective, data, spec.fit, run_dir, tx=optimizer_for(spec), param_overrides=overrides)
+  result = fit(model, objective, data, spec.fit, run_dir, tx=optimizer_for(spec), param_overrides=overrides,
+               min_free_mb=min_free_mb)
   write_eval_predictions(run_dir, spec, parts, data, preprocessor, model, objective, result)
   results = summarize_run(spec, table, parts, preprocessor, result, objective=objective, embedding=coverage,
                           train_arrays=data["train"])

@@ -27,8 +27,8 @@ from lyric_jax import explain
 from lyric_jax.data import sources
 from lyric_jax.data.batches import iterate_batches, num_rows
 from lyric_jax.data.encode import Preprocessor
-from lyric_jax.data.errors import DataError
-from lyric_jax.data.table import LABEL, ROW, TEXT, Table
+from lyric_jax.data.errors import DataError, naming_file
+from lyric_jax.data.table import LABEL, ROW, TEXT, Table, csv_columns
 from lyric_jax.experiment import build_model, load_spec, objective_for, optimizer_for, relabel
 from lyric_jax.train.checkpoint import CheckpointError
 from lyric_jax.train.loop import choose_replica, predict_outputs, restore_best
@@ -42,11 +42,12 @@ def read_input(run_dir: Path, data_file: str | None, text: str | None) -> Table:
   if not data_file:
     raise DataError("Give --data_file=FILE or --text=TEXT")
   path = Path(data_file)
-  labeled = (source.detect_labels(path) if source.detect_labels is not None
-             else source.label_column in _columns(path))
   options = {k: v for k, v in spec.dataset_options.items() if k not in source.selection_options}
-  table = source.read_file(path, labeled=labeled, options=options)
-  return relabel(table, spec) if table.labeled else table
+  with naming_file(path):
+    labeled = (source.detect_labels(path) if source.detect_labels is not None
+               else source.label_column in _columns(path))
+    table = source.read_file(path, labeled=labeled, options=options)
+    return relabel(table, spec, require_all=False) if table.labeled else table
 
 
 def texts_table(run_dir: Path, texts: list[str]) -> Table:
@@ -62,12 +63,9 @@ def texts_table(run_dir: Path, texts: list[str]) -> Table:
                (), {}, "text")
 
 
-def _columns(path: Path) -> list[str]:
-  if path.is_dir():
-    return sorted({c for f in path.glob("*.csv") for c in pd.read_csv(f, nrows=0).columns})
-  if not path.exists():
-    raise DataError(f"Data file not found: {path.resolve()}")
-  return list(pd.read_csv(path, nrows=0).columns)
+def _columns(path: Path) -> set[str]:
+  files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
+  return {c for f in files for c in csv_columns(f)}
 
 
 @dataclasses.dataclass

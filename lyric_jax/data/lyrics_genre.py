@@ -15,7 +15,7 @@ import pandas as pd
 from lyric_jax.data import clean
 from lyric_jax.data.errors import DataError
 from lyric_jax.data.sources import Source, register
-from lyric_jax.data.table import Table, build_table, raw_table, read_csv_checked
+from lyric_jax.data.table import Table, as_text, build_table, raw_table, read_csv_checked
 
 # --- MetroLyrics (Kaggle "380,000+ lyrics from MetroLyrics", lyrics.csv) ------------------
 
@@ -53,7 +53,7 @@ SUSPECT_CHARS = (100, 10_000)   # SOURCES.md: outside this, most likely a wrong 
 
 
 def song_keys(frame: pd.DataFrame) -> pd.Series:
-  return frame["artist"].astype(str) + "\x1f" + frame["track"].astype(str)
+  return as_text(frame["artist"]) + "\x1f" + as_text(frame["track"])
 
 
 def assign_genres(raw: Table, multi_genre: str = "best_rank") -> Table:
@@ -69,9 +69,9 @@ def assign_genres(raw: Table, multi_genre: str = "best_rank") -> Table:
     raise DataError(f"multi_genre must be one of {MULTI_GENRE_RULES}, got {multi_genre!r}")
   frame = raw.frame
   song = song_keys(frame)
-  tags = frame["tag"].astype(str)
+  tags = as_text(frame["tag"])
   if "all_tags" in frame:
-    tags = tags + "|" + frame["all_tags"].fillna("").astype(str)
+    tags = tags + "|" + as_text(frame["all_tags"])
   song_tags = tags.groupby(song).agg(lambda t: set("|".join(t).split("|")))
   ranks = (pd.DataFrame({"song": song, "genre": frame["tag"].map(GENRES), "rank": _ranks(frame)})
            .dropna(subset=["genre"]).groupby(["song", "genre"])["rank"].min().to_dict())
@@ -143,7 +143,7 @@ def read_lastfm17(path: str | Path, labeled: bool = True, multi_genre: str = "be
   raw = raw_table(frame, "lastfm17", malformed)
   raw = raw.drop_rows(is_suspect(raw.frame), "suspect Genius match (under 100 or over 10,000 chars)")
   raw = raw.drop_rows(clean.is_null(raw.frame["lyrics_clean"]), "null lyrics")
-  raw.frame["lyrics_clean"] = strip_ticket_ads(raw.frame["lyrics_clean"])
+  raw.frame["lyrics_clean"] = strip_ticket_ads(as_text(raw.frame["lyrics_clean"]))   # no lyrics left: float dtype
   raw = assign_genres(raw, multi_genre) if labeled else drop_repeated_songs(raw)
   table = build_table(raw.frame, source="lastfm17", text="lyrics_clean", label="genre", features=[],
                       group=["artist", "track"], labeled=labeled, prior=raw)

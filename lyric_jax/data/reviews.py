@@ -22,7 +22,8 @@ import pandas as pd
 
 from lyric_jax.data.errors import DataError
 from lyric_jax.data.sources import Source, register
-from lyric_jax.data.table import LABEL, ROW, Table, build_table, read_csv_checked
+from lyric_jax.data.sentiment import read_acl_imdb
+from lyric_jax.data.table import LABEL, Table, as_text, at_rows, build_table, read_csv_checked
 
 # The study's own pattern, str.extract('(.*) - (\d+)%'): a search, greedy, so the last
 # " - N%" in a title is the score.
@@ -38,12 +39,11 @@ def parse_title_score(title: str) -> float | None:
   return int(match.group(2)) / 100
 
 
-def with_scores(table: Table, scores_by_row: np.ndarray, missing_reason: str) -> Table:
-  """Adds float scores (indexed by file row) as the label column; rows without one are dropped, counted."""
-  frame = table.frame.copy()
-  frame[LABEL] = np.asarray(scores_by_row, np.float64)[frame[ROW].to_numpy()]
-  table = dataclasses.replace(table, frame=frame)
-  return table.drop_rows(~np.isfinite(frame[LABEL].to_numpy()), missing_reason)
+def with_scores(table: Table, scores: pd.Series, missing_reason: str) -> Table:
+  """Adds float scores (over the reader's frame, by data row) as the label column; rows
+  without one are dropped, counted."""
+  table = dataclasses.replace(table, frame=table.frame.assign(**{LABEL: at_rows(scores, table).astype(np.float64)}))
+  return table.drop_rows(~np.isfinite(table.frame[LABEL].to_numpy()), missing_reason)
 
 
 # --- Metal-Archives reviews (study S2's corpus) -------------------------------------------
@@ -65,17 +65,15 @@ def metal_archives_table(frame: pd.DataFrame, *, labeled: bool = True, malformed
                       group=group, labeled=False, malformed=malformed)
   if not labeled:
     return table
-  titles = frame["review_title"].astype("string").fillna("").str.strip().to_numpy(dtype=object)
+  titles = as_text(frame["review_title"]).str.strip()
   # None (no percentage) and empty titles both become NaN here; only the former is an error.
-  scores = np.array([parse_title_score(t) if t else None for t in titles], dtype=np.float64)
-  bad = np.flatnonzero(np.isnan(scores) & (titles != ""))
-  if len(bad) and on_bad_title == "error":
-    examples = "; ".join(f"row {i} (0-based data row): {titles[i][:80]!r}" for i in bad[:5])
-    raise DataError(f"{len(bad)} review title(s) have no ' - N%' score: {examples}. "
+  scores = titles.map(lambda t: parse_title_score(t) if t else None).astype(np.float64)
+  bad = scores.isna() & (titles != "")
+  if bad.any() and on_bad_title == "error":
+    examples = "; ".join(f"row {i} (0-based data row): {titles.loc[i][:80]!r}" for i in bad.index[bad][:5])
+    raise DataError(f"{int(bad.sum())} review title(s) have no ' - N%' score: {examples}. "
                     "Fix them, or pass on_bad_title='drop' (--bad_titles=drop) to drop and count them.")
-  missing = np.zeros(len(scores), bool)
-  missing[bad] = True
-  table = table.drop_rows(missing[table.frame[ROW].to_numpy()], "title without a score percentage")
+  table = table.drop_rows(at_rows(bad, table), "title without a score percentage")
   return with_scores(table, scores, "missing review title")
 
 
@@ -96,18 +94,17 @@ register(Source(
 # --- IMDB reviews with star ratings (aclImdb) ---------------------------------------------
 
 _BR = re.compile(r"<br\s*/?>", re.I)   # aclImdb keeps HTML line breaks inside the text
-_ACLIMDB_NAME = re.compile(r"^(\d+)_(\d+)\.txt$")
 
 
 def read_imdb_ratings(path: str | Path, labeled: bool = True) -> Table:
   """``review`` text and score = ``rating``/10 from the CSV layout, or the aclImdb folder layout.
 
-  The folder layout (aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt) is read in
-  full; unlabelled ``unsup`` reviews carry no rating and are skipped.
+  The folder layout (aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt) is read as
+  ``imdb`` reads it; a review whose file name carries no rating is dropped and counted.
   """
   path = Path(path)
   if path.is_dir():
-    frame, malformed = _read_aclimdb(path), 0
+    frame, malformed = read_acl_imdb(path), 0
   else:
     frame, malformed = read_csv_checked(path, ["review"] + (["rating"] if labeled else []))
   frame = frame.assign(review=frame["review"].astype("string").str.replace(_BR, " ", regex=True))
@@ -115,26 +112,9 @@ def read_imdb_ratings(path: str | Path, labeled: bool = True) -> Table:
                       labeled=False, malformed=malformed)
   if not labeled:
     return table
-  rating = pd.to_numeric(frame["rating"], errors="coerce").to_numpy(np.float64)
-  out_of_range = np.isfinite(rating) & ((rating < 1) | (rating > 10))
-  table = table.drop_rows(out_of_range[table.frame[ROW].to_numpy()], "rating outside 1-10")
+  rating = pd.to_numeric(frame["rating"], errors="coerce")
+  table = table.drop_rows(at_rows((rating < 1) | (rating > 10), table), "rating outside 1-10")
   return with_scores(table, rating / 10.0, "missing rating")
-
-
-def _read_aclimdb(folder: Path) -> pd.DataFrame:
-  if (folder / "aclImdb").is_dir():     # the data dir the tarball was unpacked into
-    folder = folder / "aclImdb"
-  rows = []
-  for split in ("train", "test"):
-    for polarity in ("neg", "pos"):
-      for file in sorted((folder / split / polarity).glob("*.txt")):
-        match = _ACLIMDB_NAME.match(file.name)
-        if match:
-          rows.append({"review": file.read_text(encoding="utf-8", errors="replace"), "split": split,
-                       "review_id": int(match.group(1)), "rating": int(match.group(2))})
-  if not rows:
-    raise DataError(f"{folder} holds no aclImdb/{{train,test}}/{{pos,neg}}/<id>_<rating>.txt files")
-  return pd.DataFrame(rows)
 
 
 register(Source(

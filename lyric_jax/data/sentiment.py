@@ -21,12 +21,12 @@ import re
 from pathlib import Path
 from typing import Sequence
 
-import numpy as np
 import pandas as pd
 
 from lyric_jax.data.errors import DataError
 from lyric_jax.data.sources import Source, register
-from lyric_jax.data.table import ROW, Table, build_table, read_csv_checked
+from lyric_jax.data.table import (LABEL, Table, as_text, at_rows, build_table, concat_files, csv_columns,
+                                  read_csv_checked)
 
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
@@ -51,9 +51,14 @@ def _keep_splits(table: Table, row_split: pd.Series | None, splits: Sequence[str
   if not splits or row_split is None:
     return table
   wanted = {s.lower() for s in splits}
-  split_of_row = row_split.astype(str).str.lower().to_numpy()
-  return table.drop_rows(~np.isin(split_of_row[table.frame[ROW].to_numpy()], list(wanted)),
-                         "split not selected")
+  return table.drop_rows(~at_rows(as_text(row_split).str.lower().isin(wanted), table), "split not selected")
+
+
+def _known_labels(table: Table, known: set[str]) -> Table:
+  """Drops (and counts) rows labelled with something other than the task's classes."""
+  if not table.labeled:
+    return table
+  return table.drop_rows(~table.frame[LABEL].isin(known), f"label not one of {sorted(known)}")
 
 
 # --- IMDB (Maas et al. 2011, aclImdb v1) ----------------------------------------------------
@@ -82,12 +87,12 @@ def _acl_imdb_folders(path: Path) -> list[tuple[Path, str, str | None]]:
   return folders or [(root, root.name, None)]
 
 
-def _read_acl_imdb(path: Path) -> pd.DataFrame:
+def read_acl_imdb(path: Path) -> pd.DataFrame:
+  """The reviews of an aclImdb folder: review, sentiment, split, review_id, rating (None when
+  the file name carries none), in the CSV's order (split, label, id)."""
   rows = []
   for folder, split, label in _acl_imdb_folders(path):
-    # Sorted by id, as in the CSV (split, label, id), so row numbers are reproducible.
-    files = sorted(folder.glob("*.txt"), key=lambda f: (_IMDB_FILE.match(f.name) is None, _review_key(f)))
-    for file in files:
+    for file in sorted(folder.glob("*.txt"), key=_review_key):
       match = _IMDB_FILE.match(file.name)
       try:
         text = file.read_text(encoding="utf-8")
@@ -102,16 +107,17 @@ def _read_acl_imdb(path: Path) -> pd.DataFrame:
   return pd.DataFrame(rows)
 
 
-def _review_key(file: Path):
+def _review_key(file: Path) -> tuple:
+  """By id (the name breaks ties, so the order never depends on the file system); names without an id last."""
   match = _IMDB_FILE.match(file.name)
-  return (int(match.group(1)), "") if match else (0, file.name)
+  return match is None, int(match.group(1)) if match else 0, file.name
 
 
 def read_imdb(path: str | Path, labeled: bool = True, splits: Sequence[str] | None = None) -> Table:
   """IMDB reviews (CSV or aclImdb folder) → text, label 'negative'/'positive'."""
   path = _existing(Path(path))
   if path.is_dir():
-    frame, malformed = _read_acl_imdb(path), 0
+    frame, malformed = read_acl_imdb(path), 0
     if labeled and frame["sentiment"].isna().all():
       raise DataError(f"{path} has no pos/ or neg/ folders, so its reviews have no labels")
   else:
@@ -119,13 +125,13 @@ def read_imdb(path: str | Path, labeled: bool = True, splits: Sequence[str] | No
   frame["review"] = frame["review"].astype("string").str.replace(_HTML_BREAK, " ", regex=True)
   table = build_table(frame, source="imdb", text="review", label="sentiment", features=[],
                       group=["review"], labeled=labeled, malformed=malformed)
-  return _keep_splits(table, frame.get("split"), splits)
+  return _keep_splits(_known_labels(table, set(_IMDB_FOLDERS.values())), frame.get("split"), splits)
 
 
 def imdb_has_labels(path: Path) -> bool:
   if _existing(path).is_dir():
     return any(label is not None for _, _, label in _acl_imdb_folders(path))
-  return "sentiment" in pd.read_csv(path, nrows=0).columns
+  return "sentiment" in csv_columns(path)
 
 
 register(Source(
@@ -157,26 +163,28 @@ def _decode_escapes(text: str) -> str:
 
 
 def _read_semeval_tsv(path: Path) -> tuple[pd.DataFrame, int]:
-  """``id<TAB>label<TAB>text`` lines (``id<TAB>text`` when unlabelled) → frame, malformed count."""
+  """``id<TAB>label<TAB>text`` lines (``id<TAB>text`` when unlabelled) → frame, malformed count.
+
+  Rows are the non-blank lines, numbered in the frame's index; a line without a tab is
+  malformed (skipped, counted).
+  """
   try:
-    lines = path.read_text(encoding="utf-8").splitlines()
+    # Lines end at \n (read_text turns \r\n and \r into it); str.splitlines would also cut
+    # a tweet at \x0b, \x1c-\x1e, \x85 or \u2028.
+    lines = [line for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
   except UnicodeDecodeError as e:
     raise DataError(f"{path} is not UTF-8 text ({e.reason} at byte {e.start}).") from None
-  rows, malformed = [], 0
-  for line in lines:
-    if not line.strip():
-      continue
+  rows = {}
+  for i, line in enumerate(lines):
     fields = line.split("\t")
     if len(fields) >= 3:
-      rows.append((fields[0], fields[1], "\t".join(fields[2:])))
+      rows[i] = (fields[0], fields[1], "\t".join(fields[2:]))
     elif len(fields) == 2:
-      rows.append((fields[0], None, fields[1]))
-    else:
-      malformed += 1
-  frame = pd.DataFrame(rows, columns=["tweet_id", "label", "text"])
+      rows[i] = (fields[0], None, fields[1])
+  frame = pd.DataFrame(list(rows.values()), index=list(rows), columns=["tweet_id", "label", "text"])
   frame["text"] = frame["text"].map(_decode_escapes)
   frame["split"] = "test" if "test" in path.name.lower() and "2017" in path.name else "train"
-  return frame, malformed
+  return frame, len(lines) - len(rows)
 
 
 def _pool_rank(file: Path) -> tuple[int, str]:
@@ -206,9 +214,8 @@ def read_tweets(path: str | Path, labeled: bool = True, splits: Sequence[str] | 
   seed CSV was built; labels are lower-cased and 'objective' counts as neutral.
   """
   path = _existing(Path(path))
-  parts = [_read_tweet_file(f, labeled) for f in (_tweet_files(path) if path.is_dir() else [path])]
-  frame = pd.concat([p for p, _ in parts], ignore_index=True)
-  malformed = sum(m for _, m in parts)
+  frame, malformed = concat_files([_read_tweet_file(f, labeled)
+                                   for f in (_tweet_files(path) if path.is_dir() else [path])])
   if "label" in frame:
     label = frame["label"].astype("string").str.strip().str.lower()
     label = label.replace(_TWEET_LABEL_ALIASES)
@@ -218,16 +225,17 @@ def read_tweets(path: str | Path, labeled: bool = True, splits: Sequence[str] | 
   table = build_table(frame, source="tweets", text="text", label="label", features=[],
                       group=["text"], labeled=labeled, malformed=malformed)
   if "tweet_id" in frame:
-    ids = frame["tweet_id"].astype(str).str.strip().to_numpy()[table.frame[ROW].to_numpy()]
-    table = table.drop_rows(pd.Series(ids).duplicated().to_numpy(), "duplicate tweet id")
-  return _keep_splits(table, frame.get("split"), splits)
+    ids = pd.Series(at_rows(as_text(frame["tweet_id"]).str.strip(), table))
+    # A tweet without an id is no copy of another.
+    table = table.drop_rows((ids.duplicated() & (ids != "")).to_numpy(), "duplicate tweet id")
+  return _keep_splits(_known_labels(table, _TWEET_LABELS), frame.get("split"), splits)
 
 
 def tweets_have_labels(path: Path) -> bool:
   files = _tweet_files(path) if _existing(path).is_dir() else [path]
   for file in files:
     if _is_csv(file):
-      if "label" in pd.read_csv(file, nrows=0).columns:
+      if "label" in csv_columns(file):
         return True
       continue
     frame, _ = _read_semeval_tsv(file)

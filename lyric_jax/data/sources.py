@@ -9,6 +9,7 @@ rebuild the same reader from a run's config.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import re
 from pathlib import Path
 from typing import Callable
@@ -16,8 +17,8 @@ from typing import Callable
 import pandas as pd
 
 from lyric_jax.data import download
-from lyric_jax.data.errors import DataError
-from lyric_jax.data.table import Table, build_table, read_csv_checked
+from lyric_jax.data.errors import DataError, naming_file
+from lyric_jax.data.table import Table, build_table, concat_files, read_csv_checked
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,7 +53,13 @@ class Source:
 
   def read_file(self, path: str | Path, labeled: bool, options: dict | None = None) -> Table:
     """Reads one file with a run's dataset options (so prediction reads as training did)."""
-    return self.read(path, labeled=labeled, **(options or {}))
+    options = options or {}
+    known = [p for p in inspect.signature(self.read).parameters if p not in ("path", "labeled")]
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+      raise DataError(f"Dataset {self.name!r} has no option(s) {unknown} (--dataset_options); it takes {known}")
+    with naming_file(path):
+      return self.read(path, labeled=labeled, **options)
 
 
 SOURCES: dict[str, Source] = {}
@@ -111,9 +118,7 @@ def read_spotify13(path: str | Path, labeled: bool = True) -> Table:
   files = sorted(Path(path).glob("*_lyrics.csv")) if Path(path).is_dir() else [path]
   if not files:
     raise DataError(f"{path} holds no <genre>_lyrics.csv files")
-  parts = [read_csv_checked(f, required) for f in files]   # the original per-genre layout
-  frame = pd.concat([p for p, _ in parts], ignore_index=True)
-  malformed = sum(m for _, m in parts)
+  frame, malformed = concat_files([read_csv_checked(f, required) for f in files])   # the original per-genre layout
   lyrics = frame["lyrics"].astype("string")
   frame["lyrics"] = lyrics.str.replace(_MUSIXMATCH_TRAILER, "", regex=True)
   not_found = lyrics.str.strip().str.lower().eq("lyrics not found").fillna(False).to_numpy()

@@ -62,7 +62,7 @@ class SyntheticSource(Source):
     return build_table(frame, source="synthetic", text="text", label="genre", features=FEATURES)
 
   def read_file(self, path, labeled, options=None) -> Table:
-    return self.read(path, labeled=labeled)   # the options only shape generated data
+    return super().read_file(path, labeled)   # the options only shape generated data
 
 
 register(SyntheticSource(name="synthetic", candidates=(), read=read_synthetic, label_column="genre",

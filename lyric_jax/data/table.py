@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import warnings
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +20,8 @@ TEXT, LABEL, GROUP, ROW = "text", "label", "group", "row"
 class Table:
   """Rows of (text, label, group, features) plus an account of every dropped row.
 
-  ``frame`` has a ``row`` column (position in the source file), a ``text`` column,
+  ``frame`` has a ``row`` column (the 0-based data row of the source file, see
+  ``read_csv_checked``; over a folder, the files' rows numbered on), a ``text`` column,
   a ``label`` column when labelled, a ``group``
   column (rows sharing a group never straddle splits) and one float32 column per
   name in ``feature_names``. ``drops`` maps a reason to the number of rows it
@@ -56,14 +59,17 @@ class Table:
 
 def raw_table(frame: pd.DataFrame, source: str, malformed: int = 0) -> Table:
   """A Table over a file's own columns (plus ``row``), for rules that run before ``build_table``."""
-  frame = frame.reset_index(drop=True).assign(**{ROW: np.arange(len(frame))})
+  frame = frame.assign(**{ROW: frame.index.to_numpy()}).reset_index(drop=True)
   return Table(frame, (), {"malformed CSV row": malformed} if malformed else {}, source)
 
 
 def read_csv_checked(path: str | Path, required: list[str], **kwargs) -> tuple[pd.DataFrame, int]:
   """Reads a CSV (gzip or not), returning the frame and the number of malformed rows skipped.
 
-  Missing files, non-UTF-8 bytes and missing columns raise DataError naming the problem.
+  Missing files, non-UTF-8 bytes, corrupt gzip and missing columns raise DataError naming
+  the file. The frame's index is each row's 0-based data row in the file, so rows after
+  a skipped one keep their numbers (what predictions report as ``row``); every record
+  counts, a blank line (an empty row) and a quoted line break (still one row) included.
   """
   path = Path(path)
   if not path.exists():
@@ -71,16 +77,45 @@ def read_csv_checked(path: str | Path, required: list[str], **kwargs) -> tuple[p
   with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always", pd.errors.ParserWarning)
     try:
-      frame = pd.read_csv(path, on_bad_lines="warn", **kwargs)
+      # index_col=False: pandas would otherwise take a first data row with one field more
+      # than the header as a row-name column and shift every other row's fields.
+      frame = pd.read_csv(path, on_bad_lines="warn", index_col=False, skip_blank_lines=False, **kwargs)
     except UnicodeDecodeError as e:
       raise DataError(f"{path} is not UTF-8 text ({e.reason} at byte {e.start}); re-encode it as UTF-8.") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, EOFError, OSError) as e:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, EOFError, OSError, zlib.error) as e:
       raise DataError(f"Could not parse {path} as CSV: {e}") from None
-  malformed = sum(str(w.message).count("Skipping line") for w in caught)
+  messages = [str(w.message) for w in caught]
+  if any(m.startswith("Length of header or names does not match") for m in messages):
+    # pandas then cut every row as long as the first one to the header's width: fields lost.
+    raise DataError(f"{path}: the first data row has more fields than the header's {len(frame.columns)} "
+                    "column names, so its fields (and those of rows like it) cannot be matched to columns. "
+                    "Fix that row, or name every column in the header (e.g. a leading row-name column).")
+  # pandas numbers records from 1, the header being record 1.
+  skipped = [int(n) - 2 for m in messages for n in re.findall(r"Skipping line (\d+)", m)]
+  frame.index = np.setdiff1d(np.arange(len(frame) + len(skipped)), skipped)
   missing = [c for c in required if c not in frame.columns]
   if missing:
     raise DataError(f"{path.name} lacks required column(s) {missing}; it has {list(frame.columns)}")
-  return frame, malformed
+  return frame, len(skipped)
+
+
+def concat_files(parts: list[tuple[pd.DataFrame, int]]) -> tuple[pd.DataFrame, int]:
+  """Several files' ``read_csv_checked`` results as one: rows numbered on from file to file."""
+  frames, offset = [], 0
+  for frame, malformed in parts:
+    frames.append(frame.set_axis(frame.index + offset))
+    offset += len(frame) + malformed
+  return pd.concat(frames), sum(m for _, m in parts)
+
+
+def at_rows(values: pd.Series, table: Table) -> np.ndarray:
+  """``values`` of a reader's frame (indexed by data row) at the rows ``table`` kept."""
+  return values.loc[table.frame[ROW].to_numpy()].to_numpy()
+
+
+def csv_columns(path: str | Path) -> list[str]:
+  """A CSV's column names (its header), with read_csv_checked's errors."""
+  return list(read_csv_checked(path, [], nrows=0)[0].columns)
 
 
 def build_table(frame: pd.DataFrame, *, source: str, text: str | None, label: str | None,
@@ -93,22 +128,23 @@ def build_table(frame: pd.DataFrame, *, source: str, text: str | None, label: st
   ``prior`` is the ``raw_table`` that ``frame`` came from: its row numbers, drops and
   notes carry over.
   """
-  # 0-based data row in the file: readers keep pandas' default index when they pre-filter
+  # 0-based data row in the file: readers keep read_csv_checked's index when they pre-filter
   # a frame, and a raw_table (``prior``) carries its own row column through drop_rows.
   rows = frame[ROW].to_numpy() if prior is not None else frame.index.to_numpy()
   out = pd.DataFrame({ROW: rows}, index=frame.index)
   if text is not None:
-    out[TEXT] = frame[text].astype("string").fillna("").astype(str)
+    out[TEXT] = as_text(frame[text])
   if labeled and label is not None:
     out[LABEL] = frame[label].astype("string").str.strip()
   for name in features:
     out[name] = pd.to_numeric(frame[name].map(_bool_to_number), errors="coerce").astype(np.float32)
   if group:
-    out[GROUP] = frame[group].astype(str).agg("|".join, axis=1)
+    out[GROUP] = as_text(frame[group[0]]).str.cat([as_text(frame[c]) for c in group[1:]], sep="|")
   else:
     out[GROUP] = np.arange(len(frame)).astype(str)
-  table = Table(out.reset_index(drop=True), tuple(features), dict(prior.drops) if prior else {}, source,
-                dict(prior.notes) if prior else {})
+  # ``prior is not None``, not ``prior``: a Table with no rows left is falsy (__len__).
+  table = Table(out.reset_index(drop=True), tuple(features), dict(prior.drops) if prior is not None else {},
+                source, dict(prior.notes) if prior is not None else {})
   if malformed:
     table.drops["malformed CSV row"] = malformed
   if text is not None:
@@ -121,6 +157,11 @@ def build_table(frame: pd.DataFrame, *, source: str, text: str | None, label: st
   return table
 
 
+def as_text(values: pd.Series) -> pd.Series:
+  """Python strings, '' where a value is missing (pandas 3's astype(str) keeps NaN)."""
+  return values.astype("string").fillna("").astype(str)
+
+
 def _bool_to_number(value):
   """CSV booleans ('True', 'FALSE') become 1/0 so they can be features."""
   if isinstance(value, str) and value.strip().lower() in ("true", "false"):
@@ -128,17 +169,18 @@ def _bool_to_number(value):
   return value
 
 
-def select_labels(table: Table, wanted: list[str] | None) -> Table:
-  """Keeps only rows whose label is in ``wanted`` (case-insensitive); unknown names raise.
+def select_labels(table: Table, wanted: list[str] | None, require_all: bool = True) -> Table:
+  """Keeps only rows whose label is in ``wanted`` (case-insensitive).
 
   Rows of other labels are counted under 'label not selected' rather than lost silently.
+  ``require_all``: a wanted label that no row has raises (a typo in --labels); predict
+  passes False, since a file to predict may lack some of a run's labels.
   """
   if not wanted:
     return table
-  present = sorted(table.frame[LABEL].unique())
-  by_lower = {p.lower(): p for p in present}
-  unknown = [w for w in wanted if w.lower() not in by_lower]
-  if unknown:
-    raise DataError(f"Unknown label(s) {unknown} for {table.source}; available: {present}")
-  keep = {by_lower[w.lower()] for w in wanted}
-  return table.drop_rows(~table.frame[LABEL].isin(keep), "label not selected")
+  lower = as_text(table.frame[LABEL]).str.lower()
+  unknown = [w for w in wanted if w.lower() not in set(lower)]
+  if require_all and unknown:
+    raise DataError(f"Unknown label(s) {unknown} for {table.source}; "
+                    f"available: {sorted(table.frame[LABEL].unique())}")
+  return table.drop_rows(~lower.isin({w.lower() for w in wanted}), "label not selected")

@@ -5,20 +5,75 @@ each replica's best-so-far parameters, early-stopping counters and the epoch; th
 data order is a function of (data_seed, epoch), so nothing else is needed to resume.
 A checkpoint that fails to restore is skipped with a warning in favour of the one
 before it; if none restores, training stops rather than silently starting over.
+A run checks its directory before training (``check_run_dir``); a save that fails
+(disk full, directory gone read-only) stops it with a CheckpointError, and the same
+command resumes from the last complete checkpoint (Orbax renames a checkpoint into
+place only once it is complete).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
+import jax
 import orbax.checkpoint as ocp
 from flax import serialization
 
+MIN_FREE_MB = 64   # free space a run keeps beyond its checkpoints (metrics, predictions, plots)
+
 
 class CheckpointError(RuntimeError):
-  """A run directory's checkpoints exist but cannot be used."""
+  """A run directory cannot take checkpoints (not writable, disk full), or its checkpoints cannot be used."""
+
+
+def check_run_dir(directory: str | Path, min_free_mb: float = MIN_FREE_MB, checkpoint_bytes: int = 0) -> None:
+  """Creates ``directory`` and checks, before any training, that it is writable and that its
+  disk has ``min_free_mb`` MiB free plus room for one more checkpoint of ``checkpoint_bytes``."""
+  directory = Path(directory)
+  try:
+    directory.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=directory):   # a name of its own: hosts may share the dir
+      pass
+  except OSError as e:
+    raise CheckpointError(f"Run directory {directory} is not writable ({e.strerror or e}); "
+                          "choose another --workdir.") from None
+  free, needed = shutil.disk_usage(directory).free, min_free_mb * 2**20 + checkpoint_bytes
+  if free < needed:
+    checkpoint = f" plus {checkpoint_bytes / 2**20:.1f} MiB for a checkpoint" if checkpoint_bytes else ""
+    raise CheckpointError(
+        f"Only {free / 2**20:.1f} MiB free on the disk of run directory {directory}; a run needs "
+        f"{needed / 2**20:.1f} MiB (--min_free_mb={min_free_mb:g}{checkpoint}). "
+        "Free some space or choose another --workdir.")
+
+
+def state_bytes(tree: Any) -> int:
+  """Bytes of the arrays in ``tree`` (concrete or from jax.eval_shape): about one checkpoint's size."""
+  return sum(x.size * x.dtype.itemsize for x in jax.tree.leaves(tree) if hasattr(x, "dtype"))
+
+
+@contextlib.contextmanager
+def writing(directory: Path, what: str):
+  """Turns an OSError while writing ``what`` of a run into a CheckpointError saying how to go on."""
+  try:
+    yield
+  except OSError as e:
+    raise CheckpointError(
+        f"Could not write {what} in {directory} ({e.strerror or e}): the disk may be full. Free some "
+        "space, then rerun the same command: it resumes from the last complete checkpoint.") from None
+
+
+class _NoTraceback(logging.Filter):
+  """Orbax logs a failed background save with its traceback before raising the error again;
+  the CheckpointError that follows says it in one line."""
+
+  def filter(self, record: logging.LogRecord) -> bool:
+    record.exc_info = record.exc_text = None
+    return True
 
 
 class LoopCheckpointer:
@@ -28,8 +83,14 @@ class LoopCheckpointer:
         self.directory, options=ocp.CheckpointManagerOptions(max_to_keep=max_to_keep, create=True))
 
   def save(self, epoch: int, loop_state: Any) -> None:
-    self._manager.save(epoch, args=ocp.args.StandardSave(serialization.to_state_dict(loop_state)))
-    self._manager.wait_until_finished()   # a kill right after save must find it complete
+    absl_logger, quiet = logging.getLogger("absl"), _NoTraceback()
+    absl_logger.addFilter(quiet)
+    try:
+      with writing(self.directory, f"the checkpoint of epoch {epoch}"):
+        self._manager.save(epoch, args=ocp.args.StandardSave(serialization.to_state_dict(loop_state)))
+        self._manager.wait_until_finished()   # a kill right after save must find it complete
+    finally:
+      absl_logger.removeFilter(quiet)
 
   def steps(self) -> list[int]:
     return sorted(self._manager.all_steps())

@@ -21,7 +21,8 @@ from tqdm import tqdm
 from lyric_jax.data.batches import SAMPLE_WEIGHT, epoch_order, iterate_batches, num_batches, num_rows
 from lyric_jax.data.errors import DataError
 from lyric_jax.train import steps
-from lyric_jax.train.checkpoint import CheckpointError, LoopCheckpointer
+from lyric_jax.train.checkpoint import (MIN_FREE_MB, CheckpointError, LoopCheckpointer, check_run_dir, state_bytes,
+                                       writing)
 from lyric_jax.train.sharding import Placement
 from lyric_jax.train.state import TrainState, init_population, make_optimizer, override_params
 
@@ -62,15 +63,18 @@ class FitResult:
 
 
 def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: FitConfig,
-        run_dir: str | Path, tx=None, param_overrides: Mapping[str, Any] | None = None) -> FitResult:
+        run_dir: str | Path, tx=None, param_overrides: Mapping[str, Any] | None = None,
+        min_free_mb: float = MIN_FREE_MB) -> FitResult:
   """Trains on data['train'], selects on data['val'], reports data['test'] (if present).
 
   ``param_overrides`` ('embed/embedding' → array) replaces freshly initialised
   parameters in every replica (pretrained vectors); a resumed run restores them instead.
+  Before the first step, ``run_dir``'s disk must hold ``min_free_mb`` MiB plus a checkpoint.
   """
   run_dir = Path(run_dir)
   sample = next(iterate_batches(data["train"], cfg.batch_size))
   loop = initial_loop_state(model, sample, cfg, tx, param_overrides)
+  check_run_dir(run_dir, min_free_mb, checkpoint_bytes=state_bytes(loop))
   population = len(cfg.replicas)
   checkpointer = LoopCheckpointer(run_dir / "checkpoints")
   restored = checkpointer.restore_latest(loop)
@@ -119,7 +123,7 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
     record = {"epoch": epoch + 1, "seconds": seconds, "train_examples_per_second": len(order) / seconds,
               "replicas": cfg.replicas, "train": train_summary, "val": val_summary}
     history.append(record)
-    with open(run_dir / "metrics.jsonl", "a") as f:
+    with writing(run_dir, "metrics.jsonl"), open(run_dir / "metrics.jsonl", "a") as f:
       f.write(json.dumps(record) + "\n")
     checkpointer.save(epoch + 1, loop)
     if cfg.progress:
@@ -225,10 +229,19 @@ def _replica(tree: Any, i: int) -> Any:
 
 
 def _read_history(path: Path, upto_epoch: int) -> list[dict]:
-  """Epoch records already written, truncated to the checkpoint being resumed from."""
+  """Epoch records already written, truncated to the checkpoint being resumed from.
+
+  A line cut short (a kill or a full disk while writing it) belongs to an epoch that never
+  got its checkpoint, which is trained again: it is left out like the later records.
+  """
   if not path.exists():
     return []
-  records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+  records = []
+  for line in path.read_text().splitlines():
+    try:
+      records.append(json.loads(line))
+    except ValueError:
+      continue
   records = [r for r in records if r["epoch"] <= upto_epoch]
   path.write_text("".join(json.dumps(r) + "\n" for r in records))
   return records
