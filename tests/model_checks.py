@@ -17,6 +17,16 @@ def loss_and_grads(model, variables, batch, labels):
   return jax.value_and_grad(loss)(variables["params"])
 
 
+def eval_logits_and_grads(model, params, batch):
+  """Eval-mode logits and the gradient of a fixed log-likelihood, jitted once."""
+  def loss(params):
+    logits = model.apply(params, batch, train=False)
+    return jnp.sum(jax.nn.log_softmax(logits)[:, 0]), logits
+
+  (_, logits), grads = jax.jit(jax.value_and_grad(loss, has_aux=True))(params)
+  return logits, grads
+
+
 def assert_all_grads_finite_and_nonzero(model, variables, batch, labels):
   _, grads = loss_and_grads(model, variables, batch, labels)
   chex.assert_tree_all_finite(grads)

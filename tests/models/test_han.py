@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from lyric_jax.models.han import HAN
+from tests import model_checks
 
 B, L, W, V, C = 3, 4, 5, 20, 3
 LINES = np.array([4, 2, 0], np.int32)  # full song, short song, all-empty song
@@ -59,13 +60,7 @@ def run_fixture(random_params):
     model = _model(cell, bidirectional, num_layers)
     batch = _batch()
     params = random_params(model, batch)
-
-    def loss(params):
-      logits = model.apply(params, batch, train=False)
-      return jnp.sum(jax.nn.log_softmax(logits)[:, 0]), logits
-
-    (_, logits), grads = jax.jit(jax.value_and_grad(loss, has_aux=True))(params)
-    return model, params, logits, grads
+    return model, params, *model_checks.eval_logits_and_grads(model, params, batch)
 
   return run
 

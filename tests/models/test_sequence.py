@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from lyric_jax.models.sequence import RecurrentClassifier
+from tests import model_checks
 
 B, T, V, C = 4, 8, 20, 3
 LENGTHS = np.array([8, 5, 1, 0], np.int32)
@@ -42,13 +43,7 @@ def run_fixture(random_params):
         num_layers=num_layers, pooling=pooling, attn_size=4)
     batch = _batch()
     params = random_params(model, batch)
-
-    def loss(params):
-      logits = model.apply(params, batch, train=False)
-      return jnp.sum(jax.nn.log_softmax(logits)[:, 0]), logits
-
-    (_, logits), grads = jax.jit(jax.value_and_grad(loss, has_aux=True))(params)
-    return model, params, logits, grads
+    return model, params, *model_checks.eval_logits_and_grads(model, params, batch)
 
   return run
 
