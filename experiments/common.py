@@ -18,7 +18,7 @@ from lyric_jax.data.errors import DataError
 from lyric_jax.experiment import RunSpec, run
 from lyric_jax.explain import explain_to_png
 from lyric_jax.report.run_report import write_run_report
-from lyric_jax.train.checkpoint import MIN_FREE_MB, CheckpointError
+from lyric_jax.train.checkpoint import MIN_FREE_MB, CheckpointError, writing
 from lyric_jax.train.loop import FitConfig, TrainingError
 from lyric_jax.train.objectives import SELECT_METRICS
 from lyric_jax.train.sharding import ShardingError
@@ -165,7 +165,8 @@ def main(make_spec: Callable[[], RunSpec],
       spec = make_spec()
       run_dir = Path(FLAGS.workdir) / (FLAGS.run_name or default_run_name(spec))
       results = run(spec, run_dir, FLAGS.data_dir, FLAGS.overwrite, FLAGS.min_free_mb)
-      print(write_run_report(results, run_dir))
+      with writing(run_dir, "the run report"):
+        print(write_run_report(results, run_dir))
       extra = ", attention.png" if results.get("attention_png") else ""
       print(f"Run directory: {run_dir} (RESULTS.md, PNG plots{extra}, metrics.jsonl, predictions/)")
       for i, text in enumerate(FLAGS.explain, 1):

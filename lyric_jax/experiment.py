@@ -30,7 +30,7 @@ from lyric_jax.data.weights import balancing_weights, score_bins
 from lyric_jax.models import registry
 from lyric_jax.report import attention
 from lyric_jax.train.baselines import sample_training_distribution
-from lyric_jax.train.checkpoint import MIN_FREE_MB, check_run_dir
+from lyric_jax.train.checkpoint import MIN_FREE_MB, check_run_dir, writing
 from lyric_jax.train.loop import FitConfig, FitResult, fit, predict_outputs
 from lyric_jax.train.objectives import ObjectiveSpec, build_objective
 from lyric_jax.train.state import frozen, make_optimizer
@@ -245,11 +245,12 @@ def run(spec: RunSpec, run_dir: str | Path, data_dir: str | None = None,
   overrides, coverage = pretrained_embedding(spec, preprocessor, model, sample, data_dir)
   result = fit(model, objective, data, spec.fit, run_dir, tx=optimizer_for(spec), param_overrides=overrides,
                min_free_mb=min_free_mb)
-  write_eval_predictions(run_dir, spec, parts, data, preprocessor, model, objective, result)
-  results = summarize_run(spec, table, parts, preprocessor, result, objective=objective, embedding=coverage,
-                          train_arrays=data["train"])
-  results["attention_png"] = write_attention_example(model, result, objective, preprocessor, parts, run_dir)
-  (run_dir / RESULTS_FILE).write_text(json.dumps(results, indent=1))
+  with writing(run_dir, "the predictions and results"):   # a full disk after training: resumable too
+    write_eval_predictions(run_dir, spec, parts, data, preprocessor, model, objective, result)
+    results = summarize_run(spec, table, parts, preprocessor, result, objective=objective, embedding=coverage,
+                            train_arrays=data["train"])
+    results["attention_png"] = write_attention_example(model, result, objective, preprocessor, parts, run_dir)
+    (run_dir / RESULTS_FILE).write_text(json.dumps(results, indent=1))
   return results
 
 

@@ -90,6 +90,22 @@ def test_a_failing_checkpoint_save_is_a_clear_error_and_the_same_command_resumes
   chex.assert_trees_all_close(jax.device_get(resumed.state.params), jax.device_get(straight.state.params))
 
 
+def test_a_full_disk_after_training_is_a_clear_error_and_the_rerun_writes_the_results(tmp_path, monkeypatch):
+  import lyric_jax.experiment as experiment
+  write_predictions = experiment.write_eval_predictions
+
+  def no_space(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+  monkeypatch.setattr(experiment, "write_eval_predictions", no_space)
+  with pytest.raises(CheckpointError, match=r"Could not write the predictions and results in .*disk may be full"):
+    run(SPEC, tmp_path / "run")
+  assert not (tmp_path / "run" / "results.json").exists()
+  monkeypatch.setattr(experiment, "write_eval_predictions", write_predictions)
+  results = run(SPEC, tmp_path / "run")           # the same command: training is done, outputs are written
+  assert (tmp_path / "run" / "results.json").exists() and results["test"]
+
+
 def test_cli_says_the_disk_is_too_full_in_one_line(tmp_path):
   proc = subprocess.run(
       [sys.executable, "-m", "experiments.lyrics_meta", "--dataset=synthetic", "--num_examples=60", "--epochs=1",
