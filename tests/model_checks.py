@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import chex
 import jax
 import jax.numpy as jnp
@@ -15,6 +17,12 @@ def loss_and_grads(model, variables, batch, labels):
                          rngs={"dropout": jax.random.PRNGKey(1)})
     return optax.softmax_cross_entropy_with_integer_labels(logits, labels).mean()
   return jax.value_and_grad(loss)(variables["params"])
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def apply_with_intermediates(model, params, batch):
+  """Eval-mode logits and the sown intermediates (attention weights ...), jitted per model."""
+  return model.apply(params, batch, train=False, mutable=["intermediates"])
 
 
 def eval_logits_and_grads(model, params, batch):

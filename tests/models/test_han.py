@@ -46,11 +46,6 @@ def _batch(extra_lines=0, extra_words=0, seed=0):
           "lengths": jnp.asarray(LINES)}
 
 
-@functools.partial(jax.jit, static_argnums=0)
-def _apply(model, params, batch):
-  return model.apply(params, batch, train=False, mutable=["intermediates"])
-
-
 @pytest.fixture(name="run", scope="module")
 def run_fixture(random_params):
   """Per config: params, logits and parameter gradients, compiled once."""
@@ -80,13 +75,13 @@ def test_logits_and_gradients_finite_nonzero(run, cell, bidirectional, num_layer
 def test_padding_invariance(run, cell, bidirectional, num_layers):
   """5 extra garbage words per line and 3 extra garbage lines change nothing."""
   model, params, logits, _ = run(cell, bidirectional, num_layers)
-  padded, _ = _apply(model, params, _batch(extra_lines=3, extra_words=5))
+  padded, _ = model_checks.apply_with_intermediates(model, params, _batch(extra_lines=3, extra_words=5))
   chex.assert_trees_all_close(padded, logits, atol=1e-5)
 
 
 def test_sown_attention_weights(run):
   model, params, logits, _ = run("gru", True, 1)
-  out, state = _apply(model, params, _batch())
+  out, state = model_checks.apply_with_intermediates(model, params, _batch())
   chex.assert_trees_all_close(out, logits, atol=1e-6)
   inter = state["intermediates"]
   (word_w,) = inter["word_attention"]["attention_weights"]

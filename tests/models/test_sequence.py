@@ -28,11 +28,6 @@ def _batch(extra=0, seed=0):
   return {"tokens": jnp.asarray(tokens, jnp.int32), "lengths": jnp.asarray(LENGTHS)}
 
 
-@functools.partial(jax.jit, static_argnums=0)
-def _apply(model, params, batch):
-  return model.apply(params, batch, train=False, mutable=["intermediates"])
-
-
 @pytest.fixture(name="run", scope="module")
 def run_fixture(random_params):
 
@@ -63,13 +58,13 @@ def test_logits_and_gradients_finite_nonzero(run, pooling, cell, bidirectional,
 def test_padding_invariance(run, pooling, cell, bidirectional, num_layers):
   """5 extra non-PAD garbage steps past each length change nothing."""
   model, params, logits, _ = run(pooling, cell, bidirectional, num_layers)
-  padded, _ = _apply(model, params, _batch(extra=5))
+  padded, _ = model_checks.apply_with_intermediates(model, params, _batch(extra=5))
   chex.assert_trees_all_close(padded, logits, atol=1e-5)
 
 
 def test_attention_pooling_sows_weights(run):
   model, params, _, _ = run("attention", "lstm", True, 1)
-  _, state = _apply(model, params, _batch())
+  _, state = model_checks.apply_with_intermediates(model, params, _batch())
   (weights,) = state["intermediates"]["attention"]["attention_weights"]
   chex.assert_shape(weights, (B, T))
   real = np.arange(T) < LENGTHS[:, None]
