@@ -179,7 +179,8 @@ def select_labels(table: Table, wanted: list[str] | None, require_all: bool = Tr
   if not wanted:
     return table
   lower = as_text(table.frame[LABEL]).str.lower()
-  unknown = [w for w in wanted if w.lower() not in set(lower)]
+  present = set(lower)
+  unknown = [w for w in wanted if w.lower() not in present]
   if require_all and unknown:
     raise DataError(f"Unknown label(s) {unknown} for {table.source}; "
                     f"available: {sorted(table.frame[LABEL].unique())}")
