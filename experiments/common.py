@@ -14,7 +14,7 @@ import jax
 from absl import flags, logging
 
 from lyric_jax.data.encode import TextSpec
-from lyric_jax.data.errors import DataError
+from lyric_jax.data.errors import ConfigError, DataError
 from lyric_jax.experiment import RunSpec, run
 from lyric_jax.explain import explain_to_png
 from lyric_jax.report.run_report import write_run_report
@@ -22,6 +22,7 @@ from lyric_jax.train.checkpoint import MIN_FREE_MB, CheckpointError, writing
 from lyric_jax.train.loop import FitConfig, TrainingError
 from lyric_jax.train.objectives import SELECT_METRICS
 from lyric_jax.train.sharding import ShardingError
+from lyric_jax.train.state import OPTIMIZERS
 
 FLAGS = flags.FLAGS
 
@@ -57,7 +58,7 @@ def define_flags(**defaults) -> None:
   flags.DEFINE_integer("num_seeds", 3, "Replicas per learning rate (seeds seed..seed+N-1), vmapped.")
   flags.DEFINE_integer("seed", 0, "First initialisation/dropout seed.")
   flags.DEFINE_integer("data_seed", 0, "Seed of the batch order (shared by all replicas).")
-  flags.DEFINE_list("split", ["0.8", "0.1", "0.1"], "Train/val/test fractions.")
+  flags.DEFINE_list("split", ["0.8", "0.1", "0.1"], "Train/val/test fractions (summing to 1).")
   flags.DEFINE_bool("grouped_split", True,
                     "Keep rows of one group (e.g. a track under several genres) in one split; "
                     "--nogrouped_split splits rows at random, to measure the leak.")
@@ -65,7 +66,7 @@ def define_flags(**defaults) -> None:
   flags.DEFINE_enum("select_metric", d["select_metric"], list(SELECT_METRICS),
                     "Validation metric that picks each replica's best epoch (and early-stops); "
                     "f1/precision/recall: positive class for binary tasks, macro otherwise.")
-  flags.DEFINE_string("optimizer", "adam", "adam | adamw | sgd | rmsprop.")
+  flags.DEFINE_string("optimizer", "adam", " | ".join(OPTIMIZERS) + ".")
   flags.DEFINE_float("clip_norm", 0.0, "Clip gradients to this global norm (0 = off).")
   flags.DEFINE_string("tokenizer", d["tokenizer"],
                       "wordlevel | wordpiece | keras (trained on the train split) | path to a tokenizer.json.")
@@ -110,11 +111,19 @@ def _parse_value(value: str):
     return value
 
 
+def floats(name: str) -> tuple[float, ...]:
+  """A list flag's numbers, or one clear error naming the flag."""
+  try:
+    return tuple(float(x) for x in FLAGS[name].value)
+  except ValueError:
+    raise ConfigError(f"--{name} wants comma-separated numbers, got {','.join(FLAGS[name].value)!r}") from None
+
+
 def fit_config() -> FitConfig:
   return FitConfig(
       epochs=FLAGS.epochs, batch_size=FLAGS.batch_size, eval_batch_size=FLAGS.eval_batch_size,
       seeds=tuple(range(FLAGS.seed, FLAGS.seed + FLAGS.num_seeds)),
-      learning_rates=tuple(float(x) for x in FLAGS.lr), optimizer=FLAGS.optimizer,
+      learning_rates=floats("lr"), optimizer=FLAGS.optimizer,
       clip_norm=FLAGS.clip_norm, patience=FLAGS.patience, data_seed=FLAGS.data_seed,
       devices=FLAGS.devices, shard=FLAGS.shard, progress=FLAGS.progress)
 
@@ -139,7 +148,7 @@ def base_spec(experiment: str, model: str, model_kwargs: dict, text: bool | Text
                  model_kwargs=model_kwargs, dataset_options={**flag_dataset_options(dataset), **(dataset_options or {})},
                  labels=tuple(FLAGS.labels),
                  text=text_part, features=features, fit=fit_config(), select_metric=FLAGS.select_metric,
-                 split_fractions=tuple(float(x) for x in FLAGS.split), split_seed=FLAGS.split_seed,
+                 split_fractions=floats("split"), split_seed=FLAGS.split_seed,
                  grouped_split=FLAGS.grouped_split, subset=FLAGS.subset, **fields)
 
 
@@ -176,6 +185,8 @@ def main(make_spec: Callable[[], RunSpec],
         after_run(run_dir, results, argv[1:])
     except (DataError, CheckpointError, TrainingError, ShardingError) as e:
       sys.exit(f"error: {e}")
+    except KeyboardInterrupt:
+      sys.exit("error: interrupted; rerun the same command to resume from the last saved epoch.")
 
   return _main
 

@@ -8,6 +8,7 @@ same run directory resumes from the last checkpoint; a different spec is refused
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import shutil
@@ -18,24 +19,25 @@ import jax
 import numpy as np
 import pandas as pd
 
-from lyric_jax.data import glove, sources
+from lyric_jax.data import download, glove, sources
 from lyric_jax.data.batches import SAMPLE_WEIGHT
 from lyric_jax.data.encode import Preprocessor, TextSpec
-from lyric_jax.data.errors import DataError
+from lyric_jax.data.errors import DataError, require
 from lyric_jax.data.glove import EmbeddingSpec
 from lyric_jax.data.label_maps import apply_label_map
-from lyric_jax.data.splits import SPLITS, stratified_group_split
+from lyric_jax.data.splits import check_split_fractions, stratified_group_split
 from lyric_jax.data.table import GROUP, LABEL, ROW, Table, select_labels
 from lyric_jax.data.weights import balancing_weights, score_bins
 from lyric_jax.models import registry
 from lyric_jax.report import attention
+from lyric_jax.rundir import LOCK_FILE, locked, write_json_atomic
 from lyric_jax.train.baselines import sample_training_distribution
 from lyric_jax.train.checkpoint import MIN_FREE_MB, check_run_dir, writing
 from lyric_jax.train.loop import FitConfig, FitResult, fit, predict_outputs
 from lyric_jax.train.objectives import ObjectiveSpec, build_objective
 from lyric_jax.train.state import frozen, make_optimizer
 
-CONFIG_FILE, RESULTS_FILE = "config.json", "results.json"
+CONFIG_FILE, RESULTS_FILE, INPUTS_FILE = "config.json", "results.json", "inputs.json"
 # Fields that only say how verbosely or where a run goes: never part of what it computes.
 _PLACEMENT = ("progress", "devices", "shard")
 _RESUMABLE_CHANGES = ("epochs", *_PLACEMENT)
@@ -66,6 +68,11 @@ class RunSpec:
   embedding: EmbeddingSpec = EmbeddingSpec()   # random init, or pretrained vectors; frozen or not
   train_subsample: int = 1                     # train on every k-th training row (S2 used every 10th)
 
+  def __post_init__(self):
+    check_split_fractions(self.split_fractions)
+    require(self.subset >= 0, f"subset must be ≥ 0 (0 = all rows), got {self.subset}")
+    require(self.train_subsample >= 1, f"train_subsample must be at least 1, got {self.train_subsample}")
+
   def to_json(self) -> dict:
     return json.loads(json.dumps(dataclasses.asdict(self)))
 
@@ -88,24 +95,39 @@ def load_spec(run_dir: str | Path) -> RunSpec:
   return RunSpec.from_json(json.loads(path.read_text()))
 
 
-def prepare_run_dir(spec: RunSpec, run_dir: Path, overwrite: bool = False,
+def prepare_run_dir(spec: RunSpec, run_dir: Path, inputs: dict | None = None, overwrite: bool = False,
                     min_free_mb: float = MIN_FREE_MB) -> None:
-  """Creates the run dir, or checks that an existing one was made by the same spec.
+  """Creates the run dir, or checks that an existing one was made by the same spec on the
+  same data (``inputs``: see ``download.input_identity``).
 
   Fields that only affect how long, how verbosely or where a run goes (epochs,
   progress, devices, shard) may change between a run and its resumption. An
   unwritable dir or a nearly full disk stops the run here (``check_run_dir``).
   """
-  config = run_dir / CONFIG_FILE
+  config, inputs_file = run_dir / CONFIG_FILE, run_dir / INPUTS_FILE
   if overwrite and run_dir.exists():
-    shutil.rmtree(run_dir)
+    clear_run_dir(run_dir)
   if config.exists():
     diffs = spec_diffs(json.loads(config.read_text()), spec, ignore=_RESUMABLE_CHANGES)
     if diffs:
       raise DataError(f"{run_dir} holds a run with a different config ({'; '.join(diffs[:5])}). "
                       "Use another --run_name/--workdir, or --overwrite to start over.")
+  if inputs_file.exists() and inputs is not None:
+    changed = download.identity_changes(json.loads(inputs_file.read_text()), inputs)
+    if changed:
+      raise DataError(f"{run_dir} was trained on other data: {'; '.join(changed)}. Resuming would mix "
+                      "two data sets; use another --run_name/--workdir, or --overwrite to start over.")
   check_run_dir(run_dir, min_free_mb)
-  config.write_text(json.dumps(spec.to_json(), indent=1))
+  write_json_atomic(config, spec.to_json())
+  if inputs is not None:
+    write_json_atomic(inputs_file, inputs)
+
+
+def clear_run_dir(run_dir: Path) -> None:
+  """Everything but the lock, which this process holds (``rundir.locked``)."""
+  for child in run_dir.iterdir():
+    if child.name != LOCK_FILE:
+      shutil.rmtree(child) if child.is_dir() else child.unlink()
 
 
 def spec_diffs(old_json: dict, spec: RunSpec, ignore: tuple[str, ...] = _PLACEMENT) -> list[str]:
@@ -227,7 +249,21 @@ def run(spec: RunSpec, run_dir: str | Path, data_dir: str | None = None,
   run_dir = Path(run_dir)
   table = load_table(spec, data_dir)
   print(table.report())
-  prepare_run_dir(spec, run_dir, overwrite, min_free_mb)
+  check_run_dir(run_dir, min_free_mb)   # writable, with room: before the lock file is made
+  # Hosts of one --distributed run share the run dir: the first holds the lock for all.
+  with locked(run_dir) if jax.process_index() == 0 else contextlib.nullcontext():
+    prepare_run_dir(spec, run_dir, input_identity(spec, data_dir), overwrite, min_free_mb)
+    return _train_and_report(spec, run_dir, table, data_dir, min_free_mb)
+
+
+def input_identity(spec: RunSpec, data_dir: str | None) -> dict | None:
+  """The data file the run reads (path, bytes, sha256); None for generated data."""
+  path = sources.get(spec.dataset).locate(data_dir)
+  return None if path is None else download.identity(path)
+
+
+def _train_and_report(spec: RunSpec, run_dir: Path, table: Table, data_dir: str | None,
+                      min_free_mb: float) -> dict:
   parts = split_table(table, spec)
   if (run_dir / "preprocessor.json").exists():      # resuming: reuse the fitted vocabulary
     preprocessor = Preprocessor.load(run_dir)
@@ -250,7 +286,7 @@ def run(spec: RunSpec, run_dir: str | Path, data_dir: str | None = None,
     results = summarize_run(spec, table, parts, preprocessor, result, objective=objective, embedding=coverage,
                             train_arrays=data["train"])
     results["attention_png"] = write_attention_example(model, result, objective, preprocessor, parts, run_dir)
-    (run_dir / RESULTS_FILE).write_text(json.dumps(results, indent=1))
+    write_json_atomic(run_dir / RESULTS_FILE, results)
   return results
 
 
@@ -334,6 +370,7 @@ def summarize_run(spec: RunSpec, table: Table, parts: dict[str, Table], preproce
       **extra,
       "replicas": spec.fit.replicas,
       "best_epoch": result.best_epoch.tolist(),
+      "diverged_epoch": result.diverged_epoch.tolist(),   # 0 = trained to the end
       "val": result.val,
       "test": result.test,
       "train_examples_per_second": result.train_examples_per_second,

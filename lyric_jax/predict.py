@@ -14,7 +14,6 @@ macro-F1 … or MAE, RMSE …) are printed and written to metrics.json.
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from lyric_jax.data.encode import Preprocessor
 from lyric_jax.data.errors import DataError, naming_file
 from lyric_jax.data.table import LABEL, ROW, TEXT, Table, csv_columns
 from lyric_jax.experiment import build_model, load_spec, objective_for, optimizer_for, relabel
+from lyric_jax.rundir import write_json_atomic, write_text_atomic
 from lyric_jax.train.checkpoint import CheckpointError
 from lyric_jax.train.loop import choose_replica, predict_outputs, restore_best
 
@@ -160,13 +160,16 @@ def main(argv):
     return
   stem = Path(FLAGS.data_file).name.split(".")[0]
   output = Path(FLAGS.output or run_dir / "predictions" / f"{stem}.csv")
-  output.parent.mkdir(parents=True, exist_ok=True)
-  predictions.to_csv(output, index=False)
-  print(f"{len(predictions)} predictions written to {output}")
-  if metrics is not None:
-    metrics_path = output.with_suffix(".metrics.json")
-    metrics_path.write_text(json.dumps({**metrics, "drops": table.drops}, indent=1))
-    print(f"{metrics_line(metrics, FLAGS.replica)}; metrics in {metrics_path}")
+  try:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(output, predictions.to_csv(index=False))
+    print(f"{len(predictions)} predictions written to {output}")
+    if metrics is not None:
+      metrics_path = output.with_suffix(".metrics.json")
+      write_json_atomic(metrics_path, {**metrics, "drops": table.drops})
+      print(f"{metrics_line(metrics, FLAGS.replica)}; metrics in {metrics_path}")
+  except OSError as e:
+    sys.exit(f"error: cannot write {e.filename or output} ({e.strerror or e}): choose another --output.")
 
 
 if __name__ == "__main__":

@@ -58,6 +58,7 @@ def test_metal_archives_source_finds_its_file(tmp_path):
   ma_file(tmp_path, ["A - 10%", "B - 20%"], name="reviews.csv")
   table = sources.get("metal_archives").load(tmp_path)
   assert table.frame["label"].tolist() == [0.1, 0.2]
+  (tmp_path / "empty").mkdir()
   with pytest.raises(DataError, match="no public download URL"):
     sources.get("metal_archives").load(tmp_path / "empty")
 

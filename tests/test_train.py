@@ -15,7 +15,7 @@ from lyric_jax.experiment import RunSpec, split_table
 from lyric_jax.models import registry
 from lyric_jax.train import steps
 from lyric_jax.train.checkpoint import CheckpointError
-from lyric_jax.train.loop import FitConfig, TrainingError, fit
+from lyric_jax.train.loop import FitConfig, TrainingError, fit, initial_loop_state
 from lyric_jax.train.objectives import Classification, classification_summary
 
 
@@ -84,11 +84,14 @@ def test_population_equals_separate_runs(tiny, tmp_path):
 
 
 def test_learning_rates_really_differ_per_replica(tiny, tmp_path):
-  result = run_fit(tiny, tmp_path, "lrs", epochs=1, learning_rates=(0.0, 1e-2))
-  init = run_fit(tiny, tmp_path, "init", epochs=0, learning_rates=(0.0, 1e-2))
-  chex.assert_trees_all_close(params_of(result, 0), params_of(init, 0))      # lr 0: unchanged
+  cfg = FitConfig(batch_size=16, learning_rates=(1e-30, 1e-2))     # lr 1e-30: a step too small to see
+  result = run_fit(tiny, tmp_path, "lrs", epochs=1, learning_rates=cfg.learning_rates)
+  model, data = tiny
+  init = initial_loop_state(model, {k: v[:1] for k, v in data["train"].items() if k != "label"}, cfg)["state"]
+  chex.assert_trees_all_close(params_of(result, 0), jax.tree.map(lambda x: np.asarray(x[0]), init.params),
+                              atol=1e-20)
   with pytest.raises(AssertionError):
-    chex.assert_trees_all_close(params_of(result, 1), params_of(init, 1))
+    chex.assert_trees_all_close(params_of(result, 1), jax.tree.map(lambda x: np.asarray(x[1]), init.params))
 
 
 def test_resume_gives_the_same_parameters_as_an_uninterrupted_run(tiny, tmp_path):
@@ -130,7 +133,7 @@ def test_nan_loss_stops_with_the_replica_and_keeps_last_good_checkpoint(tiny, tm
   run_fit(tiny, tmp_path, "nan", epochs=1, learning_rates=(1e-3, 1e-3))
   model, data = tiny
   bad = dict(data)
-  with pytest.raises(TrainingError, match=r"epoch 2 .*replica\(s\) #0 .*#1.*epoch 1"):
+  with pytest.raises(TrainingError, match=r"epoch 2 for every replica .*#0 .*#1.*checkpoint \(epoch 1\)"):
     fit(model, Classification(3), {**bad, "train": {**data["train"], "label": data["train"]["label"] + 99}},
         FitConfig(epochs=2, batch_size=16, progress=False, learning_rates=(1e-3, 1e-3)), tmp_path / "nan")
   assert sorted(int(p.name) for p in (tmp_path / "nan" / "checkpoints").iterdir() if p.name.isdigit()) == [1]

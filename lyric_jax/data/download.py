@@ -28,8 +28,16 @@ _MANIFEST_PATH = Path(__file__).with_name("manifest.json")
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
-  """The flag wins over the environment variable, which wins over ./data."""
-  return Path(data_dir or os.environ.get(DATA_ENV) or "data").expanduser()
+  """The flag wins over the environment variable, which wins over ./data (made on download).
+
+  A folder named by the flag or the variable must exist: a typo is not a new data dir.
+  """
+  given = data_dir or os.environ.get(DATA_ENV)
+  if given and not Path(given).expanduser().is_dir():
+    origin = "--data_dir" if data_dir else f"${DATA_ENV}"
+    raise DataError(f"Data dir {given} ({origin}) does not exist: point it at the folder holding the data "
+                    "files (create the folder first if files should be downloaded into it).")
+  return Path(given or "data").expanduser()
 
 
 def manifest() -> dict:
@@ -43,6 +51,26 @@ def sha256_of(path: Path) -> str:
     for chunk in iter(lambda: f.read(1 << 20), b""):
       digest.update(chunk)
   return digest.hexdigest()
+
+
+def identity(path: Path) -> dict:
+  """What a run read: the path, and each file's size and sha256 (a folder: every file in it)."""
+  path = Path(path).resolve()
+  files = sorted(f for f in path.rglob("*") if f.is_file()) if path.is_dir() else [path]
+  return {"path": str(path), "files": {str(f.relative_to(path) if path.is_dir() else f.name):
+                                       {"bytes": f.stat().st_size, "sha256": sha256_of(f)} for f in files}}
+
+
+def identity_changes(old: dict, new: dict) -> list[str]:
+  """How the data differs from what a run was trained on (contents, not where it lies)."""
+  if old["files"] == new["files"]:
+    return []
+  where = old["path"] if old["path"] == new["path"] else f"{old['path']} → {new['path']}"
+  changed = sorted(set(old["files"]) ^ set(new["files"]) |
+                   {n for n in set(old["files"]) & set(new["files"]) if old["files"][n] != new["files"][n]})
+  return [f"{where}: {len(changed)} file(s) differ, e.g. {changed[0]} "
+          + (f"({old['files'][changed[0]]['bytes']:,} → {new['files'][changed[0]]['bytes']:,} bytes)"
+             if changed[0] in old["files"] and changed[0] in new["files"] else "(added or removed)")]
 
 
 def find_file(data_dir: Path, candidates: list[str], *, download_key: str | None = None) -> Path:

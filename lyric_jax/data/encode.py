@@ -15,8 +15,9 @@ import pandas as pd
 from tokenizers import Tokenizer
 
 from lyric_jax.data import tokenize
-from lyric_jax.data.errors import DataError
+from lyric_jax.data.errors import DataError, require
 from lyric_jax.data.table import LABEL, TEXT, Table
+from lyric_jax.rundir import write_json_atomic, write_text_atomic
 
 _SPEC_FILE, _TOKENIZER_FILE = "preprocessor.json", "tokenizer.json"
 
@@ -38,6 +39,13 @@ class TextSpec:
   layout: str = "flat"           # 'flat' | 'lines'
   max_lines: str = "40"
   max_words: str = "12"
+
+  def __post_init__(self):
+    require(self.vocab_size >= 1, f"vocab_size must be at least 1, got {self.vocab_size}")
+    require(self.min_frequency >= 0, f"min_freq must be ≥ 0, got {self.min_frequency}")
+    require(self.layout in ("flat", "lines"), f"layout must be 'flat' or 'lines', got {self.layout!r}")
+    for name in ("max_len", "max_lines", "max_words"):
+      check_length_rule(name, getattr(self, name))
 
 
 TARGETS = ("classes", "score")
@@ -141,11 +149,12 @@ class Preprocessor:
     return np.array([index[n] for n in names], np.int32)
 
   def save(self, directory: str | Path) -> None:
+    """Tokenizer first, spec last, each whole or not at all: a run holding the spec holds both."""
     directory = Path(directory)
     spec = {k: v for k, v in dataclasses.asdict(self).items() if k != "tokenizer"}
-    (directory / _SPEC_FILE).write_text(json.dumps(spec, indent=1))
     if self.tokenizer is not None:
-      self.tokenizer.save(str(directory / _TOKENIZER_FILE))
+      write_text_atomic(directory / _TOKENIZER_FILE, self.tokenizer.to_str())
+    write_json_atomic(directory / _SPEC_FILE, spec)
 
   @classmethod
   def load(cls, directory: str | Path) -> "Preprocessor":
@@ -172,11 +181,17 @@ def _check_padded_size(rows: int, shape: tuple[int, ...], rule: str) -> None:
         "than the rest. Cap the length with a percentile ('p95') or a number (e.g. --max_len=512).")
 
 
+_LENGTH_RULES = {"mean": np.mean, "max": np.max, "p95": lambda c: np.percentile(c, 95)}
+
+
+def check_length_rule(name: str, rule: str) -> None:
+  rule = str(rule)
+  require((rule.isdigit() and int(rule) > 0) or rule in _LENGTH_RULES,
+          f"{name} must be a positive integer or one of {sorted(_LENGTH_RULES)}, got {rule!r}")
+
+
 def _resolve_max_len(rule: str, counts: np.ndarray) -> int:
   rule = str(rule)
-  if rule.isdigit() and int(rule) > 0:
+  if rule.isdigit():
     return int(rule)
-  rules = {"mean": np.mean, "max": np.max, "p95": lambda c: np.percentile(c, 95)}
-  if rule not in rules:
-    raise DataError(f"max_len must be a positive integer or one of {sorted(rules)}, got {rule!r}")
-  return max(1, int(np.ceil(rules[rule](counts)))) if len(counts) else 1
+  return max(1, int(np.ceil(_LENGTH_RULES[rule](counts)))) if len(counts) else 1

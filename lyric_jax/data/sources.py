@@ -46,10 +46,16 @@ class Source:
       return text
     return str(self.text_transform(pd.Series([text], dtype=object)).iloc[0])
 
-  def load(self, data_dir: str | Path | None = None, **options) -> Table:
-    path = download.find_file(download.resolve_data_dir(data_dir), list(self.candidates),
+  def locate(self, data_dir: str | Path | None = None) -> Path | None:
+    """The file (or folder) ``load`` reads from ``data_dir``, downloading it if missing; None
+    for generated data (no candidates), whose options are its whole identity."""
+    if not self.candidates:
+      return None
+    return download.find_file(download.resolve_data_dir(data_dir), list(self.candidates),
                               download_key=self.download_key)
-    return self.read_file(path, labeled=True, options=options)
+
+  def load(self, data_dir: str | Path | None = None, **options) -> Table:
+    return self.read_file(self.locate(data_dir), labeled=True, options=options)
 
   def read_file(self, path: str | Path, labeled: bool, options: dict | None = None) -> Table:
     """Reads one file with a run's dataset options (so prediction reads as training did)."""

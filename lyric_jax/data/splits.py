@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from lyric_jax.data.errors import DataError
+from lyric_jax.data.errors import ConfigError
 
 SPLITS = ("train", "val", "test")
+
+
+def check_split_fractions(fractions) -> np.ndarray:
+  """Train/val/test fractions: three numbers ≥ 0 summing to 1, with room for train and val."""
+  values = np.asarray(fractions, float)
+  if values.shape != (3,) or (values < 0).any() or not np.isclose(values.sum(), 1.0) or min(values[:2]) == 0:
+    raise ConfigError("split fractions must be three numbers ≥ 0 summing to 1, train and val above 0 "
+                      f"(e.g. --split=0.8,0.1,0.1), got {values.tolist()}")
+  return values
 
 
 def stratified_group_split(labels: np.ndarray, groups: np.ndarray,
@@ -17,9 +26,7 @@ def stratified_group_split(labels: np.ndarray, groups: np.ndarray,
   Groups (e.g. one track listed under two genres) are assigned whole; each group is
   stratified by the label of its first row, so class proportions match across splits.
   """
-  fractions = np.asarray(fractions, float)
-  if fractions.shape != (3,) or (fractions < 0).any() or not np.isclose(fractions.sum(), 1.0):
-    raise DataError(f"split fractions must be three non-negative numbers summing to 1, got {fractions}")
+  fractions = check_split_fractions(fractions)
   labels, groups = np.asarray(labels), np.asarray(groups)
   unique_groups, first_row, group_of_row = np.unique(groups, return_index=True, return_inverse=True)
   group_labels = labels[first_row]

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lyric_jax.data.errors import require
 from lyric_jax.data.sources import Source, register
 from lyric_jax.data.table import Table, build_table, read_csv_checked
 
@@ -25,8 +26,8 @@ _SHARED_WORDS = [f"la{i}" for i in range(60)]
 def synthetic_frame(num_examples: int = 600, num_classes: int = 4, seed: int = 0,
                     genre_word_rate: float = 0.3) -> pd.DataFrame:
   """Songs as a DataFrame with columns text, genre, feature_0..7 (same seed, same rows)."""
-  if not 2 <= num_classes <= len(GENRES):
-    raise ValueError(f"num_classes must be in [2, {len(GENRES)}], got {num_classes}")
+  require(2 <= num_classes <= len(GENRES), f"num_classes must be in [2, {len(GENRES)}], got {num_classes}")
+  require(num_examples >= 1, f"num_examples must be at least 1, got {num_examples}")
   genre_words = {g: [f"{g}{i}" for i in range(25)] for g in GENRES[:num_classes]}
   # The genres' feature profiles are fixed; ``seed`` only draws songs from them, so a
   # model trained on one seed's songs can be evaluated on another's.

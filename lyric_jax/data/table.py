@@ -170,7 +170,8 @@ def _bool_to_number(value):
 
 
 def select_labels(table: Table, wanted: list[str] | None, require_all: bool = True) -> Table:
-  """Keeps only rows whose label is in ``wanted`` (case-insensitive).
+  """Keeps only rows whose label is in ``wanted`` (case-insensitive), each class under its
+  most common spelling in the data: 'Jazz' and 'jazz' rows are one class, not two.
 
   Rows of other labels are counted under 'label not selected' rather than lost silently.
   ``require_all``: a wanted label that no row has raises (a typo in --labels); predict
@@ -178,10 +179,23 @@ def select_labels(table: Table, wanted: list[str] | None, require_all: bool = Tr
   """
   if not wanted:
     return table
+  keys = {w.lower() for w in wanted}
+  if len(keys) < len(wanted):
+    raise DataError(f"--labels names a label twice (case-insensitively): {list(wanted)}")
   lower = as_text(table.frame[LABEL]).str.lower()
   present = set(lower)
   unknown = [w for w in wanted if w.lower() not in present]
   if require_all and unknown:
     raise DataError(f"Unknown label(s) {unknown} for {table.source}; "
                     f"available: {sorted(table.frame[LABEL].unique())}")
-  return table.drop_rows(~lower.isin({w.lower() for w in wanted}), "label not selected")
+  kept = table.drop_rows(~lower.isin(keys), "label not selected")
+  labels = as_text(kept.frame[LABEL])
+  counts = labels.value_counts()   # most common first; ties go to the first in the data
+  spelling = {}
+  for name in counts.index:
+    spelling.setdefault(name.lower(), name)
+  canonical = labels.str.lower().map(spelling)
+  respelt = int((canonical != labels).sum())
+  frame = kept.frame.assign(**{LABEL: canonical.to_numpy()})
+  notes = {**kept.notes, "label respelt to its most common spelling": respelt} if respelt else kept.notes
+  return dataclasses.replace(kept, frame=frame, notes=notes)

@@ -10,6 +10,7 @@ import pandas as pd
 from lyric_jax.experiment import EVAL_PREDICTIONS
 from lyric_jax.report import plots
 from lyric_jax.report.tables import evaluated, results_markdown, selected_replicas
+from lyric_jax.rundir import write_text_atomic
 
 
 def write_run_report(results: dict, run_dir: str | Path) -> str:
@@ -17,7 +18,7 @@ def write_run_report(results: dict, run_dir: str | Path) -> str:
   errors.png (regression); returns the markdown."""
   run_dir = Path(run_dir)
   markdown = results_markdown(results)
-  (run_dir / "RESULTS.md").write_text(markdown)
+  write_text_atomic(run_dir / "RESULTS.md", markdown)
   regression = results.get("objective") == "regression"
   if results["history"]:
     if regression:

@@ -19,12 +19,12 @@ import numpy as np
 from tqdm import tqdm
 
 from lyric_jax.data.batches import SAMPLE_WEIGHT, epoch_order, iterate_batches, num_batches, num_rows
-from lyric_jax.data.errors import DataError
+from lyric_jax.data.errors import DataError, require
 from lyric_jax.train import steps
 from lyric_jax.train.checkpoint import (MIN_FREE_MB, CheckpointError, LoopCheckpointer, check_run_dir, state_bytes,
                                        writing)
 from lyric_jax.train.sharding import Placement
-from lyric_jax.train.state import TrainState, init_population, make_optimizer, override_params
+from lyric_jax.train.state import OPTIMIZERS, TrainState, init_population, make_optimizer, override_params
 
 
 class TrainingError(RuntimeError):
@@ -46,6 +46,18 @@ class FitConfig:
   shard: str = "data"        # 'data' (split batches) | 'population' (split replicas); see sharding.py
   progress: bool = True
 
+  def __post_init__(self):
+    for name in ("epochs", "batch_size", "eval_batch_size"):
+      require(getattr(self, name) >= 1, f"{name} must be at least 1, got {getattr(self, name)}")
+    require(len(self.seeds) >= 1, "num_seeds must be at least 1: a population needs a replica")
+    require(len(self.learning_rates) >= 1, "give at least one learning rate (--lr)")
+    require(all(np.isfinite(lr) and lr > 0 for lr in self.learning_rates),
+            f"learning rates must be positive, got {list(self.learning_rates)}")
+    require(self.optimizer in OPTIMIZERS, f"unknown optimizer {self.optimizer!r}; available: {sorted(OPTIMIZERS)}")
+    require(self.clip_norm >= 0, f"clip_norm must be ≥ 0 (0 = off), got {self.clip_norm}")
+    require(self.patience >= 0, f"patience must be ≥ 0 (0 = never stop early), got {self.patience}")
+    require(self.devices >= 0, f"devices must be ≥ 0 (0 = all), got {self.devices}")
+
   @property
   def replicas(self) -> list[dict]:
     return [{"seed": s, "lr": lr} for s in self.seeds for lr in self.learning_rates]
@@ -56,6 +68,7 @@ class FitResult:
   state: TrainState
   best: dict                       # {'params', 'model_state'} with a leading replica axis
   best_epoch: np.ndarray           # [P], 1-based epoch of each replica's best validation score
+  diverged_epoch: np.ndarray       # [P], epoch whose training loss went non-finite (0 = never)
   history: list[dict]              # one record per epoch (lists over replicas)
   test: list[dict] | None          # per-replica summaries of the best parameters on the test split
   val: list[dict]                  # per-replica summaries of the best parameters on validation
@@ -81,6 +94,11 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
   start_epoch = 0
   if restored is not None:
     start_epoch, loop = restored
+    if start_epoch > cfg.epochs:
+      raise TrainingError(
+          f"{run_dir} has already trained {start_epoch} epochs, more than --epochs={cfg.epochs}: rerun with "
+          f"--epochs={start_epoch} (or more) for that model, or --overwrite to train {cfg.epochs} from scratch.")
+    print(f"Resumed from epoch {start_epoch} of {cfg.epochs} ({checkpointer.directory}).")
   history = _read_history(run_dir / "metrics.jsonl", upto_epoch=start_epoch)
   placement = Placement(cfg.devices, cfg.shard, batch_sizes=(cfg.batch_size, cfg.eval_batch_size),
                         population=population)
@@ -89,7 +107,7 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
   train_step = steps.make_train_step(objective)
   evaluator = Evaluator(objective, model.apply, data, cfg.eval_batch_size, sample, placement)
   for epoch in range(start_epoch, cfg.epochs):
-    if cfg.patience and (loop["bad_epochs"] >= cfg.patience).all():
+    if cfg.patience and ((loop["bad_epochs"] >= cfg.patience) | (loop["diverged_epoch"] > 0)).all():
       break
     state = loop["state"]
     stats = placement.state(steps.zero_stats(objective, model.apply, state.params, state.model_state, sample))
@@ -102,23 +120,18 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
     stats = placement.fetch(stats)
     seconds = time.perf_counter() - start
     train_summary = [objective.summarize(_replica(stats, i)) for i in range(population)]
-    bad = [i for i, s in enumerate(train_summary) if not np.isfinite(s["loss"])]
-    if bad:
-      raise TrainingError(
-          f"Non-finite training loss in epoch {epoch + 1} (steps {int(np.max(state.step)) - len(order) // cfg.batch_size}"
-          f"–{int(np.max(state.step))}) for replica(s) "
-          + ", ".join(f"#{i} {cfg.replicas[i]}" for i in bad)
-          + f". The last good checkpoint (epoch {epoch}) is kept in {checkpointer.directory}; "
-            "lower the learning rate or set --clip_norm.")
+    diverged = _check_divergence(train_summary, loop, epoch, cfg, checkpointer.directory)
     val_summary = evaluator.summaries("val", state.params, state.model_state)
     score = np.array([s[objective.select_metric] for s in val_summary], np.float32)
-    improved = score > loop["best_score"]
+    # A diverged replica's accuracy stays finite (argmax of NaN logits), so it is excluded here.
+    improved = (score > loop["best_score"]) & (diverged == 0)
     loop = {
         "state": state,
         "best": _select(improved, {"params": state.params, "model_state": state.model_state}, loop["best"]),
         "best_score": np.where(improved, score, loop["best_score"]),
         "best_epoch": np.where(improved, epoch + 1, loop["best_epoch"]).astype(np.int32),
         "bad_epochs": np.where(improved, 0, loop["bad_epochs"] + 1).astype(np.int32),
+        "diverged_epoch": diverged,
     }
     record = {"epoch": epoch + 1, "seconds": seconds, "train_examples_per_second": len(order) / seconds,
               "replicas": cfg.replicas, "train": train_summary, "val": val_summary}
@@ -133,7 +146,8 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
 
   best = loop["best"]
   return FitResult(
-      state=loop["state"], best=best, best_epoch=np.asarray(loop["best_epoch"]), history=history,
+      state=loop["state"], best=best, best_epoch=np.asarray(loop["best_epoch"]),
+      diverged_epoch=np.asarray(loop["diverged_epoch"]), history=history,
       val=evaluator.summaries("val", best["params"], best["model_state"]),
       test=evaluator.summaries("test", best["params"], best["model_state"]) if "test" in data else None,
       # Over every epoch of the run, so a resumed (or already finished) run reports its real speed.
@@ -156,7 +170,30 @@ def initial_loop_state(model, sample_batch: dict, cfg: FitConfig, tx=None,
       "best_score": np.full(population, -np.inf, np.float32),
       "best_epoch": np.zeros(population, np.int32),
       "bad_epochs": np.zeros(population, np.int32),
+      "diverged_epoch": np.zeros(population, np.int32),
   }
+
+
+def _check_divergence(train_summary: list[dict], loop: dict, epoch: int, cfg: FitConfig,
+                      checkpoints: Path) -> np.ndarray:
+  """Each replica's divergence epoch after this one. A replica whose loss went non-finite stops
+  improving and keeps its best parameters, and the rest of the population trains on; when
+  none is left, training stops with the last good checkpoint kept."""
+  diverged = np.asarray(loop["diverged_epoch"]).copy()
+  new = [i for i, s in enumerate(train_summary) if not np.isfinite(s["loss"]) and diverged[i] == 0]
+  diverged[new] = epoch + 1
+  if new and (diverged > 0).all():
+    kept = (f"the last good checkpoint (epoch {epoch}) is kept in {checkpoints}" if epoch
+            else "no checkpoint was written (the first epoch)")
+    raise TrainingError(f"Non-finite training loss in epoch {epoch + 1} for every replica "
+                        f"(last: {', '.join(f'#{i} {cfg.replicas[i]}' for i in new)}); {kept}. "
+                        "Lower the learning rate or set --clip_norm.")
+  for i in new:
+    best = int(loop["best_epoch"][i])
+    print(f"Replica #{i} {cfg.replicas[i]} diverged in epoch {epoch + 1} (non-finite training loss): it stops "
+          f"and keeps {'its best parameters, of epoch %d' % best if best else 'its initial parameters'}; "
+          "the other replicas train on.")
+  return diverged
 
 
 def restore_best(model, sample_batch: dict, cfg: FitConfig, run_dir: str | Path, tx=None) -> dict:
@@ -182,8 +219,9 @@ def choose_replica(values: np.ndarray, best_score: np.ndarray, replica: str) -> 
   """
   if replica == "best":
     return values[int(np.argmax(best_score))]
-  if replica == "mean":
-    return values.mean(0)
+  if replica == "mean":   # replicas that never trained (diverged in epoch 1: -inf) stay out
+    trained = np.isfinite(best_score)
+    return values[trained].mean(0) if trained.any() else values.mean(0)
   if replica.isdigit() and int(replica) < len(values):
     return values[int(replica)]
   raise DataError(f"--replica must be best, mean or an index below {len(values)}, got {replica!r}")

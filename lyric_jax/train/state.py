@@ -23,19 +23,21 @@ class TrainState(train_state.TrainState):
   rng: jax.Array = None
 
 
+OPTIMIZERS = {"adam": optax.adam, "adamw": optax.adamw, "sgd": optax.sgd, "rmsprop": optax.rmsprop}
+
+
 def make_optimizer(name: str = "adam", clip_norm: float = 0.0,
                    trainable_mask: Callable[[Any], Any] | None = None) -> optax.GradientTransformation:
   """An optimiser whose learning rate is a per-replica hyperparameter (``inject_hyperparams``).
 
   ``trainable_mask(params)`` → pytree of bools freezes the False leaves (e.g. GloVe embeddings).
   """
-  optimizers = {"adam": optax.adam, "adamw": optax.adamw, "sgd": optax.sgd, "rmsprop": optax.rmsprop}
-  if name not in optimizers:
-    raise ValueError(f"Unknown optimizer {name!r}; available: {sorted(optimizers)}")
+  if name not in OPTIMIZERS:
+    raise ValueError(f"Unknown optimizer {name!r}; available: {sorted(OPTIMIZERS)}")
 
   def chain(learning_rate):
     parts = [optax.clip_by_global_norm(clip_norm)] if clip_norm > 0 else []
-    return optax.chain(*parts, optimizers[name](learning_rate))
+    return optax.chain(*parts, OPTIMIZERS[name](learning_rate))
 
   tx = optax.inject_hyperparams(chain)(learning_rate=1e-3)
   if trainable_mask is not None:

@@ -96,6 +96,7 @@ def test_metrolyrics_reader_applies_the_study_rules(tmp_path):
 
 
 def test_metrolyrics_missing_file_names_the_place_to_put_it(tmp_path):
+  (tmp_path / "empty").mkdir()
   with pytest.raises(ValueError, match="place it at .*lyrics.csv"):
     sources.get("metrolyrics").load(tmp_path / "empty")
 
