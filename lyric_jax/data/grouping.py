@@ -86,9 +86,7 @@ class SplitGroups:
     return int(np.bincount(self.ids).max()) if len(self.ids) else 0
 
   def describe(self) -> str:
-    merged = ", ".join(f"{_KEY_NAMES[k]} merged {n:,}" for k, n in self.merged.items())
-    return (f"split groups ({self.grouping}): {len(self.ids):,} rows → {self.num_groups:,} groups"
-            + (f" ({merged}; largest group {self.largest():,} rows)" if merged else ""))
+    return describe_groups(self.to_json())
 
   def to_json(self) -> dict:
     return {"grouping": self.grouping, "rows": int(len(self.ids)), "groups": self.num_groups,
@@ -96,6 +94,13 @@ class SplitGroups:
 
 
 _KEY_NAMES = {"track": "track key", "artist": "artist key", "text": "text hash"}
+
+
+def describe_groups(summary: dict) -> str:
+  """One line from ``SplitGroups.to_json()`` (printed by a run, and in its RESULTS.md)."""
+  merged = ", ".join(f"{_KEY_NAMES[k]} merged {n:,}" for k, n in summary["merged"].items())
+  return (f"split groups ({summary['grouping']}): {summary['rows']:,} rows → {summary['groups']:,} groups"
+          + (f" ({merged}; largest group {summary['largest_group']:,} rows)" if merged else ""))
 
 
 def split_groups(table: Table, grouping: str) -> SplitGroups:
