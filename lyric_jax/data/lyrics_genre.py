@@ -88,8 +88,8 @@ def assign_genres(raw: Table, multi_genre: str = "balanced") -> Table:
   tags = as_text(frame["tag"])
   if "all_tags" in frame:
     tags = tags + "|" + as_text(frame["all_tags"])
-  song_genres = tags.groupby(song).agg(lambda t: sorted({GENRES[g] for g in "|".join(t).split("|") if g in GENRES},
-                                                        key=GENRE_ORDER.index)).to_dict()
+  song_genres = {key: sorted({GENRES[t] for t in joined.split("|") if t in GENRES}, key=GENRE_ORDER.index)
+                 for key, joined in tags.groupby(song).agg("|".join).items()}
   ranks = (pd.DataFrame({"song": song, "genre": frame["tag"].map(GENRES), "rank": _ranks(frame)})
            .dropna(subset=["genre"]).groupby(["song", "genre"])["rank"].min().to_dict())
   chosen = choose_genres(song_genres, lambda s, g: ranks.get((s, g), np.inf), multi_genre)
