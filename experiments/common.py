@@ -147,6 +147,7 @@ def base_spec(experiment: str, model: str, model_kwargs: dict, text: bool | Text
 
 
 def flag_grouping() -> str:
+  """--grouping, or 'none' for the older --nogrouped_split (a contradicting pair is refused)."""
   if FLAGS.grouped_split:
     return FLAGS.grouping
   if FLAGS["grouping"].present and FLAGS.grouping != "none":

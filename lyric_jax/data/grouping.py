@@ -9,8 +9,8 @@
   The keys are merged transitively (union-find), so no artist and no text sits in two
   splits. Sources without artists merge by text only; sources without text by the
   reader's group only.
-* ``track``: the reader's group column alone (what every run before grouping existed
-  used: for lyrics, the exact artist + track string).
+* ``track``: the reader's group column alone (what runs before spec version 2 used:
+  for lyrics, the exact artist + track string).
 * ``none``: every row its own group, a plain row split, to measure what grouping is worth.
 """
 
