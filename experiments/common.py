@@ -15,6 +15,7 @@ from absl import flags, logging
 
 from lyric_jax.data.encode import TextSpec
 from lyric_jax.data.errors import ConfigError, DataError
+from lyric_jax.data.grouping import GROUPINGS
 from lyric_jax.experiment import RunSpec, run
 from lyric_jax.explain import explain_to_png
 from lyric_jax.report.run_report import write_run_report
@@ -59,9 +60,11 @@ def define_flags(**defaults) -> None:
   flags.DEFINE_integer("seed", 0, "First initialisation/dropout seed.")
   flags.DEFINE_integer("data_seed", 0, "Seed of the batch order (shared by all replicas).")
   flags.DEFINE_list("split", ["0.8", "0.1", "0.1"], "Train/val/test fractions (summing to 1).")
-  flags.DEFINE_bool("grouped_split", True,
-                    "Keep rows of one group (e.g. a track under several genres) in one split; "
-                    "--nogrouped_split splits rows at random, to measure the leak.")
+  flags.DEFINE_enum("grouping", "artist", list(GROUPINGS),
+                    "Rows that share a split: artist = one normalised artist, one normalised text or one "
+                    "track (song_id, track_id) never straddles splits; track = the track only (runs before "
+                    "artist grouping); none = rows at random, to measure the leak.")
+  flags.DEFINE_bool("grouped_split", True, "--nogrouped_split = --grouping=none (kept for older commands).")
   flags.DEFINE_integer("patience", d["patience"], "Early-stopping patience in epochs (0 = off).")
   flags.DEFINE_enum("select_metric", d["select_metric"], list(SELECT_METRICS),
                     "Validation metric that picks each replica's best epoch (and early-stops); "
@@ -149,13 +152,25 @@ def base_spec(experiment: str, model: str, model_kwargs: dict, text: bool | Text
                  labels=tuple(FLAGS.labels),
                  text=text_part, features=features, fit=fit_config(), select_metric=FLAGS.select_metric,
                  split_fractions=floats("split"), split_seed=FLAGS.split_seed,
-                 grouped_split=FLAGS.grouped_split, subset=FLAGS.subset, **fields)
+                 grouping=flag_grouping(), subset=FLAGS.subset, **fields)
+
+
+def flag_grouping() -> str:
+  """--grouping, or 'none' for the older --nogrouped_split (a contradicting pair is refused)."""
+  if FLAGS.grouped_split:
+    return FLAGS.grouping
+  if FLAGS["grouping"].present and FLAGS.grouping != "none":
+    raise DataError(f"--nogrouped_split means --grouping=none, but --grouping={FLAGS.grouping} was given")
+  return "none"
+
+
+# Run-name suffix per grouping: the default has none.
+RUN_NAME_SUFFIX = {"artist": "", "track": "trackgrouped", "none": "ungrouped"}
 
 
 def default_run_name(spec: RunSpec) -> str:
   """experiment-model-dataset, plus the label map and split kind when not the default."""
-  parts = [spec.experiment, spec.model, spec.dataset, spec.label_map,
-           "" if spec.grouped_split else "ungrouped"]
+  parts = [spec.experiment, spec.model, spec.dataset, spec.label_map, RUN_NAME_SUFFIX[spec.grouping]]
   return "-".join(p for p in parts if p)
 
 

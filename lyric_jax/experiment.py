@@ -24,25 +24,31 @@ from lyric_jax.data.batches import SAMPLE_WEIGHT
 from lyric_jax.data.encode import Preprocessor, TextSpec
 from lyric_jax.data.errors import DataError, require
 from lyric_jax.data.glove import EmbeddingSpec
+from lyric_jax.data.grouping import GROUPINGS, SplitGroups, split_groups
 from lyric_jax.data.label_maps import apply_label_map
-from lyric_jax.data.splits import check_split_fractions, stratified_group_split
-from lyric_jax.data.table import GROUP, LABEL, ROW, Table, select_labels
+from lyric_jax.data.splits import SPLITS, balanced_group_split, check_split_fractions, stratified_group_split
+from lyric_jax.data.table import LABEL, ROW, Table, select_labels
 from lyric_jax.data.weights import balancing_weights, score_bins
 from lyric_jax.models import registry
 from lyric_jax.report import attention
-from lyric_jax.rundir import LOCK_FILE, locked, write_json_atomic
+from lyric_jax.rundir import LOCK_FILE, locked, write_json_atomic, write_text_atomic
 from lyric_jax.train.baselines import sample_training_distribution
 from lyric_jax.train.checkpoint import MIN_FREE_MB, check_run_dir, writing
 from lyric_jax.train.loop import FitConfig, FitResult, fit, predict_outputs
 from lyric_jax.train.objectives import ObjectiveSpec, build_objective
 from lyric_jax.train.state import frozen, make_optimizer
 
-CONFIG_FILE, RESULTS_FILE, INPUTS_FILE = "config.json", "results.json", "inputs.json"
+CONFIG_FILE, RESULTS_FILE, INPUTS_FILE, SPLIT_FILE = "config.json", "results.json", "inputs.json", "split.csv"
 # Fields that only say how verbosely or where a run goes: never part of what it computes.
 _PLACEMENT = ("progress", "devices", "shard")
 _RESUMABLE_CHANGES = ("epochs", *_PLACEMENT)
 # Text models name their token embedding 'embed'; pretrained vectors and freezing target it.
 EMBEDDING_PARAM = "embed/embedding"
+# What a config.json of an older spec version meant where the current defaults differ.
+# Version 1 (no spec_version field): splits grouped by the reader's group column
+# (grouped_split: bool) and lastfm17's first label and non-ASCII rules.
+SPEC_VERSION = 2
+_V1_DATASET_OPTIONS = {"lastfm17": {"multi_genre": "best_rank", "non_ascii": "drop_song"}}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,7 +65,9 @@ class RunSpec:
   fit: FitConfig = FitConfig()
   split_fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
   split_seed: int = 0
-  grouped_split: bool = True            # False: plain row split, to measure what group leakage is worth
+  # Which rows share a split (data/grouping.py): 'artist' (normalised artist, text and the
+  # reader's group), 'track' (the reader's group only), 'none' (rows at random, to measure the leak).
+  grouping: str = "artist"
   subset: int = 0                       # a random subset of this many rows (study S0: 25,000); 0 = all
   # Validation metric that picks each replica's best epoch (and drives early stopping);
   # 'f1' = positive-class F1 for binary tasks, macro-F1 otherwise (see objectives).
@@ -67,9 +75,11 @@ class RunSpec:
   objective: ObjectiveSpec = ObjectiveSpec()   # classification, or score regression (S2)
   embedding: EmbeddingSpec = EmbeddingSpec()   # random init, or pretrained vectors; frozen or not
   train_subsample: int = 1                     # train on every k-th training row (S2 used every 10th)
+  spec_version: int = SPEC_VERSION             # configs without it are version 1 (see from_json)
 
   def __post_init__(self):
     check_split_fractions(self.split_fractions)
+    require(self.grouping in GROUPINGS, f"grouping must be one of {list(GROUPINGS)}, got {self.grouping!r}")
     require(self.subset >= 0, f"subset must be ≥ 0 (0 = all rows), got {self.subset}")
     require(self.train_subsample >= 1, f"train_subsample must be at least 1, got {self.train_subsample}")
 
@@ -78,7 +88,8 @@ class RunSpec:
 
   @classmethod
   def from_json(cls, d: dict) -> "RunSpec":
-    d = dict(d)
+    """A spec from its JSON; an older version's is read as what it meant then."""
+    d = _upgrade(dict(d))
     d["text"] = TextSpec(**d["text"]) if d.get("text") else None
     d["fit"] = FitConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in d["fit"].items()})
     d["labels"] = tuple(d.get("labels", ()))
@@ -86,6 +97,19 @@ class RunSpec:
     d["objective"] = ObjectiveSpec(**d["objective"]) if d.get("objective") else ObjectiveSpec()
     d["embedding"] = EmbeddingSpec(**d["embedding"]) if d.get("embedding") else EmbeddingSpec()
     return cls(**d)
+
+
+def _upgrade(d: dict) -> dict:
+  """Spec JSON of an older version → the current fields with the meaning it had."""
+  if d.pop("spec_version", 1) < 2:
+    d["grouping"] = "track" if d.pop("grouped_split", True) else "none"
+    d["dataset_options"] = {**_V1_DATASET_OPTIONS.get(d.get("dataset"), {}), **d.get("dataset_options", {})}
+  return d
+
+
+def spec_grouping(spec_json: dict) -> str:
+  """The split grouping of a spec's JSON of any version (for readers of results.json)."""
+  return _upgrade(dict(spec_json)).get("grouping", RunSpec.grouping)
 
 
 def load_spec(run_dir: str | Path) -> RunSpec:
@@ -175,18 +199,44 @@ def relabel(table: Table, spec: RunSpec, require_all: bool = True) -> Table:
   return select_labels(apply_label_map(table, spec.label_map), list(spec.labels), require_all)
 
 
-def split_table(table: Table, spec: RunSpec) -> dict[str, Table]:
-  """Stratified (by class, or by score decile for regression), grouped, seeded splits."""
+UNUSED = "unused"   # split.csv's name for training rows that --train_subsample skips
+
+
+def assign_splits(table: Table, spec: RunSpec, groups: SplitGroups | None = None) -> np.ndarray:
+  """Each row's split: stratified (by class, or by score decile for regression), grouped by
+  ``spec.grouping`` (``groups``, if already computed), seeded; UNUSED for the training
+  rows ``train_subsample`` leaves out."""
   labels = table.frame[LABEL].to_numpy()
   strata = score_bins(labels.astype(float), 10) if spec.objective.target == "score" else labels
-  groups = table.frame[GROUP].to_numpy() if spec.grouped_split else np.arange(len(table))
-  idx = stratified_group_split(strata, groups, spec.split_fractions, spec.split_seed)
-  if spec.train_subsample > 1:
-    idx["train"] = idx["train"][::spec.train_subsample]
+  if groups is None:
+    groups = split_groups(table, spec.grouping)
+  # Artist groups run from one song to over a hundred: placed by their rows' classes.
+  split = balanced_group_split if spec.grouping == "artist" else stratified_group_split
+  idx = split(strata, groups.ids, spec.split_fractions, spec.split_seed)
+  which = np.full(len(table), UNUSED, dtype=object)
+  idx["train"] = idx["train"][::spec.train_subsample]
+  for name, i in idx.items():
+    which[i] = name
   if len(idx["train"]) == 0 or len(idx["val"]) == 0:
     raise DataError(f"{table.source}: only {len(table)} usable rows, too few for train/val splits")
-  return {name: dataclasses.replace(table, frame=table.frame.iloc[i].reset_index(drop=True))
-          for name, i in idx.items() if len(i)}
+  return which
+
+
+def split_parts(table: Table, which: np.ndarray) -> dict[str, Table]:
+  """The non-empty splits of ``assign_splits`` as tables, rows in table order."""
+  return {name: dataclasses.replace(table, frame=table.frame.loc[which == name].reset_index(drop=True))
+          for name in SPLITS if (which == name).any()}
+
+
+def split_table(table: Table, spec: RunSpec, groups: SplitGroups | None = None) -> dict[str, Table]:
+  return split_parts(table, assign_splits(table, spec, groups))
+
+
+def write_split(run_dir: Path, table: Table, which: np.ndarray) -> Path:
+  """split.csv: each kept row's split (``row`` as in predictions/), written atomically."""
+  path = run_dir / SPLIT_FILE
+  write_text_atomic(path, pd.DataFrame({ROW: table.frame[ROW].to_numpy(), "split": which}).to_csv(index=False))
+  return path
 
 
 def build_model(spec: RunSpec, preprocessor: Preprocessor):
@@ -264,7 +314,12 @@ def input_identity(spec: RunSpec, data_dir: str | None) -> dict | None:
 
 def _train_and_report(spec: RunSpec, run_dir: Path, table: Table, data_dir: str | None,
                       min_free_mb: float) -> dict:
-  parts = split_table(table, spec)
+  groups = split_groups(table, spec.grouping)
+  print(groups.describe())
+  which = assign_splits(table, spec, groups)
+  with writing(run_dir, "the split"):
+    write_split(run_dir, table, which)
+  parts = split_parts(table, which)
   if (run_dir / "preprocessor.json").exists():      # resuming: reuse the fitted vocabulary
     preprocessor = Preprocessor.load(run_dir)
   else:
@@ -284,7 +339,7 @@ def _train_and_report(spec: RunSpec, run_dir: Path, table: Table, data_dir: str 
   with writing(run_dir, "the predictions and results"):   # a full disk after training: resumable too
     write_eval_predictions(run_dir, spec, parts, data, preprocessor, model, objective, result)
     results = summarize_run(spec, table, parts, preprocessor, result, objective=objective, embedding=coverage,
-                            train_arrays=data["train"])
+                            train_arrays=data["train"], groups=groups)
     results["attention_png"] = write_attention_example(model, result, objective, preprocessor, parts, run_dir)
     write_json_atomic(run_dir / RESULTS_FILE, results)
   return results
@@ -343,10 +398,10 @@ def write_eval_predictions(run_dir: Path, spec: RunSpec, parts: dict[str, Table]
 
 def summarize_run(spec: RunSpec, table: Table, parts: dict[str, Table], preprocessor: Preprocessor,
                   result: FitResult, *, objective=None, embedding: dict | None = None,
-                  train_arrays: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
+                  train_arrays: dict[str, np.ndarray] | None = None,
+                  groups: SplitGroups | None = None) -> dict[str, Any]:
   objective = objective or objective_for(spec, preprocessor)
   eval_split = "test" if result.test is not None else "val"
-  summaries = result.test if result.test is not None else result.val
   train_labels, eval_labels = parts["train"].frame[LABEL], parts[eval_split].frame[LABEL]
   baseline = objective.baseline(train_labels.to_numpy(), eval_labels.to_numpy(), spec.fit.seeds)
   if preprocessor.target == "classes":    # kept as top-level keys for existing readers
@@ -358,6 +413,8 @@ def summarize_run(spec: RunSpec, table: Table, parts: dict[str, Table], preproce
       "objective": spec.objective.kind,
       "headline": list(objective.headline),
       "data": {"source": table.source, "rows": len(table), "drops": table.drops, "notes": table.notes,
+               "class_counts": table.class_counts,
+               "split_groups": (split_groups(table, spec.grouping) if groups is None else groups).to_json(),
                "split_sizes": {k: len(v) for k, v in parts.items()},
                "label_counts": table.frame[LABEL].value_counts().to_dict(),
                "labels": preprocessor.labels, "vocab_size": preprocessor.vocab_size,

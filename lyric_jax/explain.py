@@ -47,8 +47,8 @@ def explain(run_dir: str | Path, text: str, replica: str = "best") -> Explanatio
   preprocessor = Preprocessor.load(run_dir)
   if preprocessor.tokenizer is None or preprocessor.feature_names:
     raise DataError("Explaining needs a text-only model; this run also reads features.")
-  tokens, lengths = encode_flat(preprocessor.tokenizer, [sources.get(spec.dataset).clean(text)],
-                                preprocessor.max_len)
+  cleaned = sources.get(spec.dataset).clean(text, spec.dataset_options)
+  tokens, lengths = encode_flat(preprocessor.tokenizer, [cleaned], preprocessor.max_len)
   n = int(lengths[0])
   if n == 0:
     raise DataError(f"{text!r} has no tokens the model can read")

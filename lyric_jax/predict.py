@@ -58,7 +58,7 @@ def texts_table(run_dir: Path, texts: list[str]) -> Table:
   preprocessor = Preprocessor.load(run_dir)
   if preprocessor.feature_names:
     raise DataError(f"This run's model also needs features {preprocessor.feature_names}: use --data_file.")
-  texts = [sources.get(spec.dataset).clean(t) for t in texts]
+  texts = [sources.get(spec.dataset).clean(t, spec.dataset_options) for t in texts]
   return Table(pd.DataFrame({ROW: range(len(texts)), TEXT: list(texts), "group": [str(i) for i in range(len(texts))]}),
                (), {}, "text")
 

@@ -33,3 +33,12 @@ def test_plots_are_written(tmp_path):
              for e in (1, 2)]
   plots.learning_curves(history, tmp_path / "l.png")
   assert (tmp_path / "c.png").stat().st_size > 1000 and (tmp_path / "l.png").stat().st_size > 1000
+
+
+def test_run_report_says_how_the_split_was_grouped():
+  results = fake_results(val=[0.5] * 4, test=[0.5] * 4)
+  assert "split.csv" not in results_markdown(results)       # results written before groupings
+  results["data"]["split_groups"] = {"grouping": "artist", "rows": 1200, "groups": 300, "largest_group": 40,
+                                     "merged": {"track": 0, "artist": 880, "text": 20}}
+  assert ("2 classes. Split groups (artist): 1,200 rows → 300 groups (track key merged 0, artist key merged 880, "
+          "text hash merged 20; largest group 40 rows); each row's split is in split.csv.") in results_markdown(results)

@@ -105,11 +105,13 @@ def fixture_results(objective: str) -> dict:
           "history": [{}] * 3, "train_examples_per_second": 123.4}
   if objective == "classification":
     summary = lambda a: {"accuracy": a, "macro_f1": a - 0.1, "top5_accuracy": 0.9}
-    return {**base, "spec": {"experiment": "lyrics_meta", "dataset": "tcc_ceds", "model": "meta"},
+    return {**base, "spec": {"experiment": "lyrics_meta", "dataset": "tcc_ceds", "model": "meta",
+                             "grouping": "artist", "spec_version": 2},
             "data": {"source": "tcc_ceds", "rows": 381, "labels": list("abcd"),
                      "split_sizes": {"train": 305, "val": 38, "test": 38}},
             "majority_rate": 0.342, "val": [summary(0.5), summary(0.5)], "test": [summary(0.6), summary(0.7)]}
   summary = lambda mae: {"mae": mae, "rmse": mae + 0.05, "neg_mae": -mae}
+  # Written before spec version 2 (grouped by the reader's group column): a track-grouped split.
   return {**base, "spec": {"experiment": "review_cnn", "dataset": "imdb_ratings", "model": "cnn"},
           "data": {"source": "imdb_ratings", "rows": 25000, "labels": [],
                    "split_sizes": {"train": 5000, "val": 2500, "test": 2500}},
@@ -130,7 +132,8 @@ def test_tables_from_results_json(tmp_path):
                         "| 65.3 (S1 metadata MLP, val accuracy, 4 genres) | 123 |")
   scores = collect.table([("cnn", fixture_results("regression"))]).splitlines()
   assert "random-sampling benchmark MAE" in scores[0]
-  assert scores[2] == ("| cnn | imdb_ratings: 25,000 rows, scores 0.10–1.00, 5,000/2,500/2,500 | cnn (lr 0.001) "
+  assert scores[2] == ("| cnn | imdb_ratings: 25,000 rows, scores 0.10–1.00, 5,000/2,500/2,500 "
+                       "| cnn, track-grouped split (lr 0.001) "
                        "| 3 (2, 3) | 0.2900 ± 0.0100 | 0.3400 ± 0.0100 | 0.3927 ± 0.0041 | 0.3260 "
                        "| 0.12 (S2 ConvNet test MAE, Metal-Archives reviews) | 123 |")
 

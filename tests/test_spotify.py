@@ -78,12 +78,12 @@ def test_reader_encodes_categories_as_floats_and_counts_drops(data_file):
 
 def test_grouped_split_keeps_each_track_in_one_split_and_row_split_leaks(data_file):
   table = read_spotify_tracks(data_file)
-  for grouped in (True, False):
-    parts = split_table(table, _spec(grouped_split=grouped, split_fractions=(0.6, 0.2, 0.2)))
+  for grouping in ("artist", "track", "none"):
+    parts = split_table(table, _spec(grouping=grouping, split_fractions=(0.6, 0.2, 0.2)))
     assert sum(len(p) for p in parts.values()) == len(table)
     owners = pd.concat([p.frame[[GROUP]].assign(split=name) for name, p in parts.items()])
     straddling = (owners.groupby(GROUP)["split"].nunique() > 1).sum()
-    assert (straddling == 0) if grouped else (straddling > 0)
+    assert (straddling > 0) if grouping == "none" else (straddling == 0)
 
 
 def test_standardiser_is_fitted_on_train_only(data_file):

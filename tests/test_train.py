@@ -1,8 +1,5 @@
 """Training engine: metrics, compile-once, population equivalence, resume, faults."""
 
-import dataclasses
-import shutil
-
 import chex
 import jax
 import jax.numpy as jnp

@@ -7,15 +7,18 @@ the study's order and counts every dropped row in ``Table.drops`` under its rule
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
 import tempfile
+import unicodedata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from lyric_jax.data.errors import DataError
 from lyric_jax.data.table import LABEL, TEXT, Table
 
 # --- transforms ---------------------------------------------------------------------------
@@ -57,6 +60,20 @@ def strip_punctuation(text: pd.Series) -> pd.Series:
 def normalize_typography(text: pd.Series) -> pd.Series:
   """Curly quotes, dashes, ellipses and Unicode spaces → their ASCII forms."""
   return text.map(lambda t: t.translate(_TYPOGRAPHY))
+
+
+# Genius writes Cyrillic look-alikes into English words (a watermark: "Tеll me"): read as Latin.
+_LOOKALIKES = str.maketrans("аеорсухіјѕԁАВЕКМНОРСТХІЈЅ", "aeopcyxijsdABEKMHOPCTXIJS")
+
+
+def strip_non_ascii(text: pd.Series) -> pd.Series:
+  """Text in ASCII: look-alike letters read as Latin, accents dropped (é → e), every other
+  non-ASCII character (emoji, other scripts) removed; spacing tidied, line breaks kept."""
+  def ascii_only(t: str) -> str:
+    t = unicodedata.normalize("NFKD", t.translate(_LOOKALIKES))
+    return t.encode("ascii", "ignore").decode("ascii")
+  text = text.map(ascii_only).str.replace(r"[^\S\n]+", " ", regex=True)
+  return text.str.replace(r" ?\n ?", "\n", regex=True).str.strip()
 
 
 # --- filters (True = drop the row) -------------------------------------------------------
@@ -136,28 +153,43 @@ def _write_cache(path: Path, cache: dict) -> None:
 
 # --- the study's pipeline ----------------------------------------------------------------
 
+# What to do with a song that has non-ASCII characters after the transforms: the study's
+# rule drops it; strip_chars keeps it in ASCII (strip_non_ascii); keep leaves it as it is.
+NON_ASCII_RULES = ("drop_song", "strip_chars", "keep")
+
+
 def clean_lyrics(table: Table, *, typography: bool = False, english_only: bool = True,
-                 cache_dir: str | None = None) -> Table:
+                 non_ascii: str = "drop_song", cache_dir: str | None = None) -> Table:
   """Study S0's cleaning of ``table``'s text, in the study's order, counting every drop.
 
   ``typography`` first maps typographic punctuation to ASCII (not in the study, whose
-  MetroLyrics text was mostly ASCII; Genius text is not).
+  MetroLyrics text was mostly ASCII; Genius text is not). ``non_ascii`` (one of
+  ``NON_ASCII_RULES``): 'strip_chars' strips after the language is detected, so a song
+  in another script is still seen as such and dropped.
   """
-  text = transform(table.frame[TEXT], typography)
-  table = Table(table.frame.assign(**{TEXT: text}), table.feature_names, table.drops, table.source,
-                table.notes)
-  table = table.drop_rows(has_non_ascii(table.frame[TEXT]), "non-ASCII characters")
+  if non_ascii not in NON_ASCII_RULES:
+    raise DataError(f"non_ascii must be one of {NON_ASCII_RULES}, got {non_ascii!r}")
+  table = dataclasses.replace(table, frame=table.frame.assign(**{TEXT: transform(table.frame[TEXT], typography)}))
+  if non_ascii == "drop_song":
+    table = table.drop_rows(has_non_ascii(table.frame[TEXT]), "non-ASCII characters")
   table = table.drop_rows(is_empty(table.frame[TEXT]), "empty lyrics after cleaning")
   if LABEL in table.frame:
     table = table.drop_rows(genre_not_available(table.frame[LABEL]), "genre 'Not Available'")
   table = table.drop_rows(is_instrumental(table.frame[TEXT]), "instrumental")
   if english_only:
     table = table.drop_rows(is_not_english(table.frame[TEXT], cache_dir), "not English (langdetect)")
+  if non_ascii == "strip_chars":
+    changed = int(has_non_ascii(table.frame[TEXT]).sum())
+    notes = {**table.notes, **({"non-ASCII characters stripped (accents dropped)": changed} if changed else {})}
+    table = dataclasses.replace(table, frame=table.frame.assign(**{TEXT: strip_non_ascii(table.frame[TEXT])}),
+                                notes=notes)
+    table = table.drop_rows(is_empty(table.frame[TEXT]), "no ASCII lyrics left (non_ascii=strip_chars)")
   return table
 
 
-def transform(text: pd.Series, typography: bool = False) -> pd.Series:
+def transform(text: pd.Series, typography: bool = False, non_ascii: str = "drop_song") -> pd.Series:
   """The text transforms of ``clean_lyrics`` (also applied to ``predict --text`` input)."""
   if typography:
     text = normalize_typography(text)
-  return strip_punctuation(strip_repeat_markers(strip_annotations(text)))
+  text = strip_punctuation(strip_repeat_markers(strip_annotations(text)))
+  return strip_non_ascii(text) if non_ascii == "strip_chars" else text

@@ -18,7 +18,8 @@ import pandas as pd
 
 from lyric_jax.data import download
 from lyric_jax.data.errors import DataError, naming_file
-from lyric_jax.data.table import Table, build_table, concat_files, read_csv_checked
+from lyric_jax.data.grouping import first_listed
+from lyric_jax.data.table import Table, as_text, build_table, concat_files, read_csv_checked
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,8 +32,9 @@ class Source:
   download_key: str | None = None        # manifest entry fetched when no candidate exists
   description: str = ""
   # The reader's text transforms (e.g. punctuation stripping), for raw text that does not
-  # come through ``read`` (``predict --text``); None = the text is used as given.
-  text_transform: Callable[[pd.Series], pd.Series] | None = None
+  # come through ``read`` (``predict --text``); None = the text is used as given. Keyword
+  # arguments it shares with ``read`` receive the run's dataset options.
+  text_transform: Callable[..., pd.Series] | None = None
   # Formats that are not one CSV (folders of .txt, tab-separated files) say themselves
   # whether a file holds labels; None = look for label_column in the CSV header.
   detect_labels: Callable[[Path], bool] | None = None
@@ -40,11 +42,14 @@ class Source:
   # split); a file given to predict is read whole, so these are not applied there.
   selection_options: tuple[str, ...] = ()
 
-  def clean(self, text: str) -> str:
-    """One raw text (``predict --text``, explain) cleaned as ``read`` cleans a file's texts."""
+  def clean(self, text: str, options: dict | None = None) -> str:
+    """One raw text (``predict --text``, explain) cleaned as ``read`` cleans a file's texts
+    with the dataset ``options``."""
     if self.text_transform is None:
       return text
-    return str(self.text_transform(pd.Series([text], dtype=object)).iloc[0])
+    wanted = inspect.signature(self.text_transform).parameters
+    kwargs = {k: v for k, v in (options or {}).items() if k in wanted}
+    return str(self.text_transform(pd.Series([text], dtype=object), **kwargs).iloc[0])
 
   def locate(self, data_dir: str | Path | None = None) -> Path | None:
     """The file (or folder) ``load`` reads from ``data_dir``, downloading it if missing; None
@@ -97,7 +102,8 @@ def read_tcc_ceds(path: str | Path, labeled: bool = True) -> Table:
   required = ["artist_name", "track_name", "lyrics"] + TCC_FEATURES + (["genre"] if labeled else [])
   frame, malformed = read_csv_checked(path, required)
   return build_table(frame, source="tcc_ceds", text="lyrics", label="genre", features=TCC_FEATURES,
-                     group=["artist_name", "track_name"], labeled=labeled, malformed=malformed)
+                     group=["artist_name", "track_name"], labeled=labeled, malformed=malformed,
+                     artist="artist_name")
 
 
 register(Source(
@@ -119,7 +125,10 @@ _MUSIXMATCH_TRAILER = re.compile(r"\s*\.\.\.\s*\*+ This Lyrics is NOT for Commer
 
 
 def read_spotify13(path: str | Path, labeled: bool = True) -> Table:
-  """13 Spotify genres: audio features + lyric excerpts; a song_id never straddles splits."""
+  """13 Spotify genres: audio features + lyric excerpts; a song_id never straddles splits.
+
+  A track by several artists lists them ("['DNCE', 'Nicki Minaj']"): the first is its artist.
+  """
   required = ["song_id", "lyrics"] + SPOTIFY13_FEATURES + (["song_genre"] if labeled else [])
   files = sorted(Path(path).glob("*_lyrics.csv")) if Path(path).is_dir() else [path]
   if not files:
@@ -128,9 +137,11 @@ def read_spotify13(path: str | Path, labeled: bool = True) -> Table:
   lyrics = frame["lyrics"].astype("string")
   frame["lyrics"] = lyrics.str.replace(_MUSIXMATCH_TRAILER, "", regex=True)
   not_found = lyrics.str.strip().str.lower().eq("lyrics not found").fillna(False).to_numpy()
+  if "artist" in frame:
+    frame["artist"] = first_listed(as_text(frame["artist"]))
   table = build_table(frame.loc[~not_found], source="spotify13", text="lyrics", label="song_genre",
                       features=SPOTIFY13_FEATURES, group=["song_id"], labeled=labeled,
-                      malformed=malformed)
+                      malformed=malformed, artist="artist" if "artist" in frame else None)
   if not_found.any():
     table.drops["'lyrics not found' placeholder"] = int(not_found.sum())
   return table

@@ -39,3 +39,35 @@ def stratified_group_split(labels: np.ndarray, groups: np.ndarray,
       group_split[part] = split
   row_split = group_split[group_of_row]
   return {name: np.flatnonzero(row_split == i) for i, name in enumerate(SPLITS)}
+
+
+def balanced_group_split(labels: np.ndarray, groups: np.ndarray,
+                         fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
+                         seed: int = 0) -> dict[str, np.ndarray]:
+  """Row indices per split, for groups of very different sizes (e.g. all songs of an artist).
+
+  Cutting shuffled groups by number (``stratified_group_split``) would give splits of the
+  wrong size and class mix when one group holds a hundred rows. Here the groups go, largest
+  first (equal sizes in seeded random order), each to the split where its rows bring the
+  class counts closest to ``fractions`` of each class (the least increase of
+  sum((count - target)^2 / target)).
+  """
+  fractions = check_split_fractions(fractions)
+  classes, label_of_row = np.unique(np.asarray(labels), return_inverse=True)
+  _, group_of_row = np.unique(np.asarray(groups), return_inverse=True)
+  label_of_row, group_of_row = label_of_row.reshape(-1), group_of_row.reshape(-1)
+  counts = np.zeros((group_of_row.max() + 1 if len(group_of_row) else 0, len(classes)))
+  np.add.at(counts, (group_of_row, label_of_row), 1)
+  target = fractions[:, None] * counts.sum(0)[None]
+  weight = 1 / np.maximum(target, 1e-9)
+  order = np.random.default_rng(seed).permutation(len(counts))
+  order = order[np.argsort(-counts[order].sum(1), kind="stable")]
+  have, group_split = np.zeros_like(target), np.empty(len(counts), np.int8)
+  for g in order:
+    worse = (((have + counts[g] - target) ** 2 - (have - target) ** 2) * weight).sum(1)
+    split = int(np.argmin(np.where(fractions > 0, worse, np.inf)))
+    have[split] += counts[g]
+    group_split[g] = split
+  row_split = group_split[group_of_row]
+  return {name: np.flatnonzero(row_split == i) for i, name in enumerate(SPLITS)}
+

@@ -14,6 +14,8 @@ import pandas as pd
 from lyric_jax.data.errors import DataError
 
 TEXT, LABEL, GROUP, ROW = "text", "label", "group", "row"
+ARTIST = "artist"   # optional: the performer, for artist-grouped splits (data/grouping.py)
+MAX_CLASSES_REPORTED = 20   # report() lists per-class counts only for tasks with this few classes
 
 
 @dataclasses.dataclass
@@ -23,16 +25,20 @@ class Table:
   ``frame`` has a ``row`` column (the 0-based data row of the source file, see
   ``read_csv_checked``; over a folder, the files' rows numbered on), a ``text`` column,
   a ``label`` column when labelled, a ``group``
-  column (rows sharing a group never straddle splits) and one float32 column per
+  column (rows sharing a group never straddle splits), an ``artist`` column where the
+  source names performers, and one float32 column per
   name in ``feature_names``. ``drops`` maps a reason to the number of rows it
   removed, so no row disappears without being reported; ``notes`` counts kept rows
-  a rule changed (e.g. a label resolved from several tags).
+  a rule changed (e.g. a label resolved from several tags); ``class_counts`` maps each
+  rule that dropped labelled rows (class labels, not scores) to the rows per class left
+  after it, in the order the rules ran.
   """
   frame: pd.DataFrame
   feature_names: tuple[str, ...] = ()
   drops: dict[str, int] = dataclasses.field(default_factory=dict)
   source: str = ""
   notes: dict[str, int] = dataclasses.field(default_factory=dict)
+  class_counts: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
 
   @property
   def labeled(self) -> bool:
@@ -45,15 +51,23 @@ class Table:
     """Removes rows where ``mask`` is true, counting them under ``reason``."""
     mask = np.asarray(mask, bool)
     count = int(mask.sum())
-    drops = dict(self.drops)
+    drops, class_counts = dict(self.drops), dict(self.class_counts)
+    frame = self.frame.loc[~mask].reset_index(drop=True)
     if count:
       drops[reason] = drops.get(reason, 0) + count
-    return dataclasses.replace(self, frame=self.frame.loc[~mask].reset_index(drop=True), drops=drops)
+      if LABEL in frame and not pd.api.types.is_float_dtype(frame[LABEL]):
+        class_counts.pop(reason, None)   # a rule run again: its entry moves to the end
+        class_counts[reason] = {str(k): int(v) for k, v in sorted(frame[LABEL].value_counts().items())}
+    return dataclasses.replace(self, frame=frame, drops=drops, class_counts=class_counts)
 
   def report(self) -> str:
     lines = [f"{self.source}: {len(self)} rows kept"]
     lines += [f"  dropped {n} rows: {reason}" for reason, n in self.drops.items()]
     lines += [f"  kept {n} rows: {note}" for note, n in self.notes.items()]
+    if self.class_counts and max(map(len, self.class_counts.values())) <= MAX_CLASSES_REPORTED:
+      lines.append("  rows per class after each rule:")
+      lines += [f"    {reason}: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+                for reason, counts in self.class_counts.items()]
     return "\n".join(lines)
 
 
@@ -120,13 +134,13 @@ def csv_columns(path: str | Path) -> list[str]:
 
 def build_table(frame: pd.DataFrame, *, source: str, text: str | None, label: str | None,
                 features: list[str], group: list[str] | None = None, labeled: bool = True,
-                malformed: int = 0, prior: Table | None = None) -> Table:
+                malformed: int = 0, prior: Table | None = None, artist: str | None = None) -> Table:
   """Maps a source's columns to the canonical ones and drops (counting) unusable rows.
 
   Rows with empty text, a missing label or a NaN/non-numeric feature are dropped and
   counted; ``labeled=False`` (prediction on unlabelled files) keeps no label column.
-  ``prior`` is the ``raw_table`` that ``frame`` came from: its row numbers, drops and
-  notes carry over.
+  ``prior`` is the ``raw_table`` that ``frame`` came from: its row numbers, drops,
+  notes and class counts carry over. ``artist`` names the performer column, if any.
   """
   # 0-based data row in the file: readers keep read_csv_checked's index when they pre-filter
   # a frame, and a raw_table (``prior``) carries its own row column through drop_rows.
@@ -142,9 +156,12 @@ def build_table(frame: pd.DataFrame, *, source: str, text: str | None, label: st
     out[GROUP] = as_text(frame[group[0]]).str.cat([as_text(frame[c]) for c in group[1:]], sep="|")
   else:
     out[GROUP] = np.arange(len(frame)).astype(str)
+  if artist is not None:
+    out[ARTIST] = as_text(frame[artist])
   # ``prior is not None``, not ``prior``: a Table with no rows left is falsy (__len__).
   table = Table(out.reset_index(drop=True), tuple(features), dict(prior.drops) if prior is not None else {},
-                source, dict(prior.notes) if prior is not None else {})
+                source, dict(prior.notes) if prior is not None else {},
+                dict(prior.class_counts) if prior is not None else {})
   if malformed:
     table.drops["malformed CSV row"] = malformed
   if text is not None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lyric_jax.experiment import RESULTS_FILE
+from lyric_jax.experiment import RESULTS_FILE, spec_grouping
 from lyric_jax.report.published import published, published_metrics
 from lyric_jax.report.tables import evaluated, lr_groups, mean_std, plain_mean_std, selected_replicas
 
@@ -23,6 +23,7 @@ METRIC_NAMES = {"accuracy": "accuracy", "macro_f1": "macro-F1", "top5_accuracy":
                 "precision": "precision", "recall": "recall", "f1": "F1", "macro_precision": "macro-precision",
                 "macro_recall": "macro-recall"}
 CLASSIFICATION = ("accuracy", "macro_f1")
+SPLIT_KIND = {"artist": "", "track": "track-grouped split", "none": "row split"}   # the default unnamed
 
 
 def load(run_dir: str | Path) -> tuple[str, dict]:
@@ -97,7 +98,7 @@ def _model_cell(results: dict) -> str:
   """Model, label map, split kind and learning rate (and the rates it was chosen from)."""
   spec = results["spec"]
   lr, rates = selected_replicas(results)[0], list(lr_groups(results))
-  parts = [spec["model"], spec.get("label_map", ""), "" if spec.get("grouped_split", True) else "row split"]
+  parts = [spec["model"], spec.get("label_map", ""), SPLIT_KIND[spec_grouping(spec)]]
   chosen = f"lr {lr:g}" + (f", chosen on val from {'/'.join(f'{r:g}' for r in rates)}" if len(rates) > 1 else "")
   return ", ".join(p for p in parts if p) + f" ({chosen})"
 

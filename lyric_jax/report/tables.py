@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lyric_jax.data.grouping import describe_groups
 from lyric_jax.report.confusions import confused_pairs
 from lyric_jax.report.published import published, published_context, published_metrics
 from lyric_jax.train.objectives import Regression, resolve_select_metric
@@ -22,6 +23,14 @@ EXTRA_METRICS = ("precision", "recall", "f1", "macro_recall")
 def mean_std(values) -> str:
   values = np.asarray(values, float)
   return f"{100 * values.mean():.2f} ± {100 * values.std():.2f}"
+
+
+def split_groups_sentence(data: dict) -> str:
+  """' Split groups (…): … (rows of each split in split.csv).', or '' for results written before."""
+  if "split_groups" not in data:
+    return ""
+  line = describe_groups(data["split_groups"])
+  return f" {line[0].upper()}{line[1:]}; each row's split is in split.csv."
 
 
 def lr_groups(results: dict) -> dict[float, list[int]]:
@@ -63,7 +72,7 @@ def results_markdown(results: dict) -> str:
       "",
       f"Data: {results['data']['rows']} rows after cleaning "
       f"(dropped: {results['data']['drops'] or 'none'}); split sizes {results['data']['split_sizes']}; "
-      f"{len(results['data']['labels'])} classes.",
+      f"{len(results['data']['labels'])} classes.{split_groups_sentence(results['data'])}",
       f"Replicas: {len(summaries)} ({', '.join(_replica_name(r) for r in results['replicas'])}); "
       f"best epochs {results['best_epoch']}.",
       "",
@@ -143,7 +152,8 @@ def regression_markdown(results: dict) -> str:
       "",
       f"Data: {data['rows']} rows after cleaning (dropped: {data['drops'] or 'none'}); split sizes "
       f"{data['split_sizes']}; training scores in [{results['score_range'][0]:.2f}, "
-      f"{results['score_range'][1]:.2f}]; vocabulary {data['vocab_size']}, max_len {data['max_len']}.",
+      f"{results['score_range'][1]:.2f}]; vocabulary {data['vocab_size']}, max_len {data['max_len']}."
+      f"{split_groups_sentence(data)}",
       f"Loss {spec['objective']['loss'].upper()}, sample weights {spec['objective']['sample_weights']}; "
       f"embedding: " + (f"{embedding['hits']} of {embedding['vocab_words']} words from "
                         f"{embedding['file'].rsplit('/', 1)[-1]} ({embedding['misses']} misses)"

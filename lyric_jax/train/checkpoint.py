@@ -22,6 +22,7 @@ import shutil
 import sys
 import tempfile
 import traceback
+import warnings
 import zlib
 from pathlib import Path
 from typing import Any
@@ -135,13 +136,10 @@ class LoopCheckpointer:
     or None if there are none. Newer ones that fail are named in a one-line warning."""
     failures = []
     target = serialization.to_state_dict(template)
-    for epoch in reversed(self.steps()):
-      try:
-        with _quiet_failed_reads():
-          restored = self._restore(epoch, target)
-      except Exception as e:  # orbax raises many types for truncated/corrupt/mismatched files
-        failures.append((epoch, _one_line(e)))
-        continue
+    with _quiet_failed_reads():
+      restored = self._restore_newest(target, failures)
+    if restored is not None:
+      epoch, restored = restored
       if failures:
         logging.warning("Checkpoint(s) of epoch %s could not be restored (%s); resuming from epoch %d.",
                         [e for e, _ in failures], failures[0][1], epoch)
@@ -152,6 +150,14 @@ class LoopCheckpointer:
           + "; ".join(f"epoch {e}: {msg}" for e, msg in failures)
           + ". If the model or data config changed, use a new --workdir/--run_name; "
             "to discard these checkpoints, delete that directory.")
+    return None
+
+  def _restore_newest(self, target: dict, failures: list) -> tuple[int, dict] | None:
+    for epoch in reversed(self.steps()):
+      try:
+        return epoch, self._restore(epoch, target)
+      except Exception as e:  # orbax raises many types for truncated/corrupt/mismatched files
+        failures.append((epoch, _one_line(e)))
     return None
 
   def _restore(self, epoch: int, target: dict) -> dict:
@@ -187,10 +193,12 @@ def _restore_legacy(directory: Path, epoch: int, target: dict) -> dict:
 @contextlib.contextmanager
 def _quiet_failed_reads():
   """When one array of a checkpoint fails to read, Orbax raises that error, and its other read
-  coroutines fail too: Python prints each one (a TensorStore spec dump, or "Event loop is
-  closed") when it is collected, thousands of lines after the one that matters. Those are
-  collected here, silently; the first error is reported once by the caller."""
-  previous = sys.unraisablehook
+  coroutines fail too: Python prints each one (a TensorStore spec dump, "Event loop is
+  closed", asyncio's "Task exception was never retrieved", "coroutine ... was never
+  awaited") when it is collected, thousands
+  of lines after the one that matters. Those are collected here, silently; the first error
+  is reported once by the caller."""
+  previous, asyncio_logger = sys.unraisablehook, logging.getLogger("asyncio")
 
   def hook(unraisable):
     frames = traceback.extract_tb(unraisable.exc_traceback) if unraisable.exc_traceback else []
@@ -199,12 +207,16 @@ def _quiet_failed_reads():
     if not any("orbax" in f or "asyncio" in f for f in files):
       previous(unraisable)
 
-  sys.unraisablehook = hook
+  sys.unraisablehook, asyncio_logger.disabled = hook, True
   try:
-    yield
+    with warnings.catch_warnings():
+      warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
+      try:
+        yield
+      finally:
+        gc.collect()
   finally:
-    gc.collect()
-    sys.unraisablehook = previous
+    sys.unraisablehook, asyncio_logger.disabled = previous, False
 
 
 def _one_line(error: Exception) -> str:

@@ -73,3 +73,30 @@ def test_clean_lyrics_applies_the_rules_in_order_and_counts_each_drop():
   assert table.drops == {"non-ASCII characters": 1, "empty lyrics after cleaning": 1,
                          "genre 'Not Available'": 1, "instrumental": 1}
   assert table.frame["row"].tolist() == [0]
+
+
+def test_non_ascii_rules_drop_strip_or_keep_and_detect_language_before_stripping(monkeypatch):
+  songs = ["T\u0435ll me why", "caf\u00e9 society", "\u65e5\u672c\u8a9e", "\u65e5\u672c\u8a9e and plain words"]
+  frame = pd.DataFrame({"row": range(4), "text": songs, "label": ["a", "a", "b", "b"], "group": list("abcd")})
+  # Language detection sees the text before stripping, so the Japanese songs are still not English.
+  seen = []
+
+  def japanese_is_not_english(text, cache_dir=None):
+    seen.extend(text)
+    return text.str.contains("\u65e5").to_numpy()
+
+  def clean_as(rule, english):
+    return clean.clean_lyrics(Table(frame, source="t"), english_only=english, non_ascii=rule)
+
+  monkeypatch.setattr(clean, "is_not_english", japanese_is_not_english)
+  assert len(clean_as("drop_song", False)) == 0
+  stripped = clean_as("strip_chars", False)
+  assert stripped.frame["text"].tolist() == ["Tell me why", "cafe society", "and plain words"]
+  assert stripped.drops == {"no ASCII lyrics left (non_ascii=strip_chars)": 1}
+  assert stripped.notes == {"non-ASCII characters stripped (accents dropped)": 4}
+  assert stripped.class_counts == {"no ASCII lyrics left (non_ascii=strip_chars)": {"a": 2, "b": 1}}
+  assert clean_as("strip_chars", True).frame["text"].tolist() == ["Tell me why", "cafe society"]
+  assert "\u65e5\u672c\u8a9e and plain words" in seen
+  assert clean_as("keep", False).frame["text"].tolist() == songs
+  with pytest.raises(ValueError, match="non_ascii must be one of"):
+    clean_as("ascii", False)

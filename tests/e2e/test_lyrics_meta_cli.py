@@ -36,8 +36,9 @@ def test_experiment_writes_a_complete_run_dir(synthetic_run):
   run_dir, proc = synthetic_run
   assert "| accuracy |" in proc.stdout and "± " in proc.stdout
   for name in ("config.json", "preprocessor.json", "tokenizer.json", "metrics.jsonl", "results.json",
-               "RESULTS.md", "learning_curves.png", "confusion.png"):
+               "RESULTS.md", "learning_curves.png", "confusion.png", "split.csv"):
     assert (run_dir / name).exists(), name
+  assert "split groups (artist): 240 rows → 240 groups" in proc.stdout
   results = json.loads((run_dir / "results.json").read_text())
   assert len(results["test"]) == 2 and 0.0 <= results["test"][0]["accuracy"] <= 1.0
   assert [json.loads(l)["epoch"] for l in (run_dir / "metrics.jsonl").read_text().splitlines()] == [1, 2]
