@@ -6,6 +6,7 @@ defaults, and hands a RunSpec-building function to ``main``.
 
 from __future__ import annotations
 
+import logging as std_logging
 import sys
 from pathlib import Path
 from typing import Callable
@@ -201,6 +202,9 @@ def main(make_spec: Callable[[], RunSpec],
     except (DataError, CheckpointError, TrainingError, ShardingError) as e:
       sys.exit(f"error: {e}")
     except KeyboardInterrupt:
+      # A save cut short leaves Orbax threads that fail (and log it) as the interpreter exits:
+      # the run resumes from the last complete checkpoint either way, so that is noise.
+      std_logging.disable(std_logging.CRITICAL)
       sys.exit("error: interrupted; rerun the same command to resume from the last saved epoch.")
 
   return _main

@@ -175,6 +175,18 @@ class LoopCheckpointer:
     self._manager.wait_until_finished()
     self._manager.close()
 
+  def __enter__(self) -> "LoopCheckpointer":
+    return self
+
+  def __exit__(self, kind, error, tb) -> None:
+    """Closes (joining Orbax's threads, which would otherwise print a traceback at exit after a
+    Ctrl-C); while an error is already on its way out, a failing close does not replace it."""
+    if kind is None:
+      self.close()
+      return
+    with contextlib.suppress(Exception):
+      self.close()
+
 
 def _restore_legacy(directory: Path, epoch: int, target: dict) -> dict:
   """A checkpoint from before checksums: one StandardSave item; loop fields added since then

@@ -89,60 +89,59 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
   loop = initial_loop_state(model, sample, cfg, tx, param_overrides)
   check_run_dir(run_dir, min_free_mb, checkpoint_bytes=state_bytes(loop))
   population = len(cfg.replicas)
-  checkpointer = LoopCheckpointer(run_dir / "checkpoints")
-  restored = checkpointer.restore_latest(loop)
-  start_epoch = 0
-  if restored is not None:
-    start_epoch, loop = restored
-    if start_epoch > cfg.epochs:
-      raise TrainingError(
-          f"{run_dir} has already trained {start_epoch} epochs, more than --epochs={cfg.epochs}: rerun with "
-          f"--epochs={start_epoch} (or more) for that model, or --overwrite to train {cfg.epochs} from scratch.")
-    print(f"Resumed from epoch {start_epoch} of {cfg.epochs} ({checkpointer.directory}).")
-  history = _read_history(run_dir / "metrics.jsonl", upto_epoch=start_epoch)
-  placement = Placement(cfg.devices, cfg.shard, batch_sizes=(cfg.batch_size, cfg.eval_batch_size),
-                        population=population)
-  loop = {**loop, "state": placement.state(loop["state"]), "best": placement.state(loop["best"])}
+  with LoopCheckpointer(run_dir / "checkpoints") as checkpointer:
+    restored = checkpointer.restore_latest(loop)
+    start_epoch = 0
+    if restored is not None:
+      start_epoch, loop = restored
+      if start_epoch > cfg.epochs:
+        raise TrainingError(
+            f"{run_dir} has already trained {start_epoch} epochs, more than --epochs={cfg.epochs}: rerun with "
+            f"--epochs={start_epoch} (or more) for that model, or --overwrite to train {cfg.epochs} from scratch.")
+      print(f"Resumed from epoch {start_epoch} of {cfg.epochs} ({checkpointer.directory}).")
+    history = _read_history(run_dir / "metrics.jsonl", upto_epoch=start_epoch)
+    placement = Placement(cfg.devices, cfg.shard, batch_sizes=(cfg.batch_size, cfg.eval_batch_size),
+                          population=population)
+    loop = {**loop, "state": placement.state(loop["state"]), "best": placement.state(loop["best"])}
 
-  train_step = steps.make_train_step(objective)
-  evaluator = Evaluator(objective, model.apply, data, cfg.eval_batch_size, sample, placement)
-  for epoch in range(start_epoch, cfg.epochs):
-    if cfg.patience and ((loop["bad_epochs"] >= cfg.patience) | (loop["diverged_epoch"] > 0)).all():
-      break
-    state = loop["state"]
-    stats = placement.state(steps.zero_stats(objective, model.apply, state.params, state.model_state, sample))
-    order = epoch_order(num_rows(data["train"]), cfg.data_seed, epoch)
-    start = time.perf_counter()
-    for batch in tqdm(iterate_batches(data["train"], cfg.batch_size, order=order),
-                      total=num_batches(len(order), cfg.batch_size), desc=f"epoch {epoch + 1}/{cfg.epochs}",
-                      disable=not cfg.progress, leave=False):
-      state, stats = train_step(state, stats, placement.batch(batch))
-    stats = placement.fetch(stats)
-    seconds = time.perf_counter() - start
-    train_summary = [objective.summarize(_replica(stats, i)) for i in range(population)]
-    diverged = _check_divergence(train_summary, loop, epoch, cfg, checkpointer.directory)
-    val_summary = evaluator.summaries("val", state.params, state.model_state)
-    score = np.array([s[objective.select_metric] for s in val_summary], np.float32)
-    # A diverged replica's accuracy stays finite (argmax of NaN logits), so it is excluded here.
-    improved = (score > loop["best_score"]) & (diverged == 0)
-    loop = {
-        "state": state,
-        "best": _select(improved, {"params": state.params, "model_state": state.model_state}, loop["best"]),
-        "best_score": np.where(improved, score, loop["best_score"]),
-        "best_epoch": np.where(improved, epoch + 1, loop["best_epoch"]).astype(np.int32),
-        "bad_epochs": np.where(improved, 0, loop["bad_epochs"] + 1).astype(np.int32),
-        "diverged_epoch": diverged,
-    }
-    record = {"epoch": epoch + 1, "seconds": seconds, "train_examples_per_second": len(order) / seconds,
-              "replicas": cfg.replicas, "train": train_summary, "val": val_summary}
-    history.append(record)
-    with writing(run_dir, "metrics.jsonl"), open(run_dir / "metrics.jsonl", "a") as f:
-      f.write(json.dumps(record) + "\n")
-    checkpointer.save(epoch + 1, loop)
-    if cfg.progress:
-      print(f"epoch {epoch + 1}: train {objective.select_metric} "
-            f"{_fmt([s[objective.select_metric] for s in train_summary])}, val {_fmt(score)}")
-  checkpointer.close()
+    train_step = steps.make_train_step(objective)
+    evaluator = Evaluator(objective, model.apply, data, cfg.eval_batch_size, sample, placement)
+    for epoch in range(start_epoch, cfg.epochs):
+      if cfg.patience and ((loop["bad_epochs"] >= cfg.patience) | (loop["diverged_epoch"] > 0)).all():
+        break
+      state = loop["state"]
+      stats = placement.state(steps.zero_stats(objective, model.apply, state.params, state.model_state, sample))
+      order = epoch_order(num_rows(data["train"]), cfg.data_seed, epoch)
+      start = time.perf_counter()
+      for batch in tqdm(iterate_batches(data["train"], cfg.batch_size, order=order),
+                        total=num_batches(len(order), cfg.batch_size), desc=f"epoch {epoch + 1}/{cfg.epochs}",
+                        disable=not cfg.progress, leave=False):
+        state, stats = train_step(state, stats, placement.batch(batch))
+      stats = placement.fetch(stats)
+      seconds = time.perf_counter() - start
+      train_summary = [objective.summarize(_replica(stats, i)) for i in range(population)]
+      diverged = _check_divergence(train_summary, loop, epoch, cfg, checkpointer.directory)
+      val_summary = evaluator.summaries("val", state.params, state.model_state)
+      score = np.array([s[objective.select_metric] for s in val_summary], np.float32)
+      # A diverged replica's accuracy stays finite (argmax of NaN logits), so it is excluded here.
+      improved = (score > loop["best_score"]) & (diverged == 0)
+      loop = {
+          "state": state,
+          "best": _select(improved, {"params": state.params, "model_state": state.model_state}, loop["best"]),
+          "best_score": np.where(improved, score, loop["best_score"]),
+          "best_epoch": np.where(improved, epoch + 1, loop["best_epoch"]).astype(np.int32),
+          "bad_epochs": np.where(improved, 0, loop["bad_epochs"] + 1).astype(np.int32),
+          "diverged_epoch": diverged,
+      }
+      record = {"epoch": epoch + 1, "seconds": seconds, "train_examples_per_second": len(order) / seconds,
+                "replicas": cfg.replicas, "train": train_summary, "val": val_summary}
+      history.append(record)
+      with writing(run_dir, "metrics.jsonl"), open(run_dir / "metrics.jsonl", "a") as f:
+        f.write(json.dumps(record) + "\n")
+      checkpointer.save(epoch + 1, loop)
+      if cfg.progress:
+        print(f"epoch {epoch + 1}: train {objective.select_metric} "
+              f"{_fmt([s[objective.select_metric] for s in train_summary])}, val {_fmt(score)}")
 
   best = loop["best"]
   return FitResult(
