@@ -80,6 +80,8 @@ def define_flags(**defaults) -> None:
                     "(coordinator from the cluster environment, e.g. SLURM, TPU pods); see BUILD.md.")
   flags.DEFINE_multi_string("explain", [], "After training, explain this text (repeatable): print the "
                             "prediction and write RUN/attention_<i>.png (attention models only).")
+  flags.DEFINE_bool("classic_baseline", True, "After training, fit the classic baseline (scikit-learn, "
+                    "tuned on val) on the same split and report it beside the net.")
 
 
 def text_spec(**layout) -> TextSpec:
@@ -140,7 +142,8 @@ def base_spec(experiment: str, model: str, model_kwargs: dict, text: bool | Text
                  labels=tuple(FLAGS.labels),
                  text=text_part, features=features, fit=fit_config(), select_metric=FLAGS.select_metric,
                  split_fractions=tuple(float(x) for x in FLAGS.split), split_seed=FLAGS.split_seed,
-                 grouped_split=FLAGS.grouped_split, subset=FLAGS.subset, **fields)
+                 grouped_split=FLAGS.grouped_split, subset=FLAGS.subset, classic_baseline=FLAGS.classic_baseline,
+                 **fields)
 
 
 def default_run_name(spec: RunSpec) -> str:

@@ -306,9 +306,9 @@ def describe_classic(result: dict) -> str:
   if "skipped" in result:
     return f"Classic baseline skipped: {result['skipped']}"
   split = "test" if result["test"] else "val"
-  metric = result["select_metric"]
-  return (f"Classic baseline {result['name']} ({_params(result['params'])}): {split} {metric} "
-          f"{result[split][metric]:.4f}, fitted in {result['fit_seconds']:.0f} s"
+  shown = ", ".join(f"{m} {result[split][m]:.4f}" for m in ("accuracy", "macro_f1", "mae", "rmse") if m in result[split])
+  return (f"Classic baseline {result['name']} ({_params(result['params'])}): {split} {shown}, "
+          f"fitted in {result['fit_seconds']:.0f} s"
           + (f" (reused from {result['cached']})" if result.get("cached") else ""))
 
 
