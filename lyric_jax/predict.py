@@ -137,12 +137,12 @@ def metrics_line(metrics: dict, replica: str) -> str:
   values = metrics[f"replica_{primary}_values"]
   replicas = (f"replicas' {primary} {metrics[f'replica_{primary}_mean']:.4f} ± "
               f"{metrics[f'replica_{primary}_std']:.4f}")
+  best = metrics["best_replica"]
   if replica in ENSEMBLE:
-    others = f"ensemble of {len(values)} replicas; {replicas}, best on val (#{metrics['best_replica']}) " \
-             f"{values[metrics['best_replica']]:.4f}"
+    others = f"ensemble of {len(values)} replicas; {replicas}; best on val (#{best}): {values[best]:.4f}"
   else:
-    shown = metrics["best_replica"] if replica == "best" else int(replica)
-    others = f"replica {replica} = #{shown}; {replicas}; ensemble of {len(values)} {metrics[f'ensemble_{primary}']:.4f}"
+    chosen = f"best replica on val: #{best}" if replica == "best" else f"replica #{replica}"
+    others = f"{chosen}; {replicas}; ensemble of {len(values)}: {metrics[f'ensemble_{primary}']:.4f}"
   return ", ".join(f"{label} {metrics[m]:.4f}" for m, label in names.items() if m in metrics) + f" ({others})"
 
 

@@ -67,10 +67,11 @@ def test_metrics_line_names_the_chosen_model_and_the_others(finished):
   _, together = predict(run_dir, test, "ensemble")
   primary = results["headline"][0]
   line = metrics_line(best, "best")
-  assert f"replica best = #{best['best_replica']}" in line and "ensemble of 2 " in line and "replicas' " in line
+  assert f"(best replica on val: #{best['best_replica']}; replicas' {primary} " in line
+  assert f"; ensemble of 2: {together[primary]:.4f})" in line
   line = metrics_line(together, "ensemble")
   assert line.startswith(f"{ {'accuracy': 'accuracy', 'mae': 'MAE'}[primary]} {together[primary]:.4f}")
-  assert "(ensemble of 2 replicas; replicas' " in line and "best on val (#" in line
+  assert "(ensemble of 2 replicas; replicas' " in line and f"; best on val (#{best['best_replica']}): " in line
 
 
 def test_results_json_has_the_ensemble_and_the_classic_baseline(finished):
