@@ -29,6 +29,7 @@ from lyric_jax.data.table import GROUP, LABEL, ROW, Table, select_labels
 from lyric_jax.data.weights import balancing_weights, score_bins
 from lyric_jax.models import registry
 from lyric_jax.report import attention
+from lyric_jax.report.tables import classic_name
 from lyric_jax.train.baselines import sample_training_distribution
 from lyric_jax.train.checkpoint import MIN_FREE_MB, check_run_dir, writing
 from lyric_jax.train.classic_baseline import classic_baseline
@@ -307,13 +308,8 @@ def describe_classic(result: dict) -> str:
     return f"Classic baseline skipped: {result['skipped']}"
   split = "test" if result["test"] else "val"
   shown = ", ".join(f"{m} {result[split][m]:.4f}" for m in ("accuracy", "macro_f1", "mae", "rmse") if m in result[split])
-  return (f"Classic baseline {result['name']} ({_params(result['params'])}): {split} {shown}, "
-          f"fitted in {result['fit_seconds']:.0f} s"
+  return (f"Classic baseline {classic_name(result)}: {split} {shown}"
           + (f" (reused from {result['cached']})" if result.get("cached") else ""))
-
-
-def _params(params: dict) -> str:
-  return ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in params.items())
 
 
 def write_eval_predictions(run_dir: Path, spec: RunSpec, parts: dict[str, Table], preprocessor: Preprocessor,
