@@ -87,3 +87,15 @@ def test_classic_baseline_can_be_turned_off(tmp_path):
   spec = dataclasses.replace(SPECS["classification"], classic_baseline=False, fit=dataclasses.replace(FIT, epochs=1))
   results = run(spec, tmp_path / "run")
   assert results["classic_baseline"] == {"skipped": "turned off (--noclassic_baseline)"}
+
+
+def test_summaries_of_outputs_do_not_depend_on_the_chunk_size():
+  from lyric_jax.train.objectives import Classification, population_summaries
+  rng = np.random.default_rng(0)
+  probs = rng.dirichlet(np.ones(7), size=(3, 50)).astype(np.float32)
+  labels = rng.integers(0, 7, 50)
+  whole, chunked = (population_summaries(Classification(7), {"probabilities": probs}, labels, chunk=c) for c in (64, 8))
+  for a, b in zip(whole, chunked):
+    for key in a:
+      np.testing.assert_allclose(a[key], b[key], rtol=1e-5, err_msg=key)
+  assert whole[0]["count"] == 50 and 0 < whole[0]["top5_accuracy"] < 1

@@ -267,10 +267,20 @@ def evaluate(objective, outputs: Mapping[str, np.ndarray], labels: np.ndarray) -
   return population_summaries(objective, {k: np.asarray(v)[None] for k, v in outputs.items()}, labels)[0]
 
 
-def population_summaries(objective, outputs: Mapping[str, np.ndarray], labels: np.ndarray) -> list[dict]:
-  """One summary per replica of outputs stacked as [P, N, ...], all rows weighing 1."""
+def population_summaries(objective, outputs: Mapping[str, np.ndarray], labels: np.ndarray,
+                         chunk: int = 16384) -> list[dict]:
+  """One summary per replica of outputs stacked as [P, N, ...], all rows weighing 1.
+
+  Stats are summed over ``chunk``-row slices, so a large file never needs [P, N, C] one-hots at once.
+  """
   labels = np.asarray(labels)
-  batch = {"label": jnp.asarray(labels), "weight": jnp.ones(len(labels), jnp.float32)}
-  stats = jax.device_get(jax.vmap(objective.output_stats, in_axes=(0, None))(dict(outputs), batch))
+  stats_of = jax.vmap(objective.output_stats, in_axes=(0, None))
+  stats = None
+  for start in range(0, len(labels), chunk):
+    rows = slice(start, start + chunk)
+    batch = {"label": jnp.asarray(labels[rows]), "weight": jnp.ones(len(labels[rows]), jnp.float32)}
+    part = stats_of({k: np.asarray(v)[:, rows] for k, v in outputs.items()}, batch)
+    stats = part if stats is None else jax.tree.map(jnp.add, stats, part)
+  stats = jax.device_get(stats)
   population = len(next(iter(outputs.values())))
   return [objective.summarize(jax.tree.map(lambda x: x[i], stats)) for i in range(population)]
