@@ -50,6 +50,13 @@ def test_each_kind_of_data_gets_its_model_tuned_on_val(text, features, name):
     assert result["text_only"]["name"].startswith("TF-IDF") and "C" in result["text_params"]
 
 
+def test_the_same_split_gives_the_same_baseline():
+  parts, labels = songs(features=False)
+  first, again = (classic.classic_baseline(parts, Classification(len(labels)), labels, text=True) for _ in range(2))
+  first.pop("fit_seconds"), again.pop("fit_seconds")
+  assert first == again
+
+
 def test_scores_get_ridge_and_beat_the_median():
   table = sources.get("synthetic_reviews").load(num_examples=300)
   spec = RunSpec(experiment="t", dataset="synthetic_reviews", model="cnn")
@@ -85,3 +92,17 @@ def test_without_scikit_learn_the_result_says_so(monkeypatch):
   parts, labels = songs()
   result = classic.classic_baseline(parts, Classification(len(labels)), labels, text=True)
   assert result == {"skipped": "scikit-learn is not installed (pip install 'lyric_jax[classic]')"}
+
+
+def test_study_jobs_on_one_split_share_one_baseline(real_data_dir, tmp_path):
+  from experiments.baselines import job_baselines, markdown
+  from experiments.studies import s1
+  from experiments.studies.tasks import Options, check, plan
+  tasks, _ = plan(s1.STUDY, Options("full", 3, real_data_dir, tmp_path))
+  tasks = [t for t in tasks if t.job.name.startswith("tcc4-")]
+  check(tasks)
+  records = job_baselines(tasks, real_data_dir)
+  assert [r["jobs"] for r in records] == [["tcc4-text"], ["tcc4-meta", "tcc4-meta-wide"], ["tcc4-combined"]]
+  assert all(r["sizes"] == {"train": 305, "val": 38, "test": 38} for r in records)
+  assert len(list((tmp_path / "S1" / "classic_baselines").glob("*.json"))) == 3     # where the runs look
+  assert "| S1 | tcc4-meta, tcc4-meta-wide | 305/38/38 | HistGradientBoosting (" in markdown(records)
