@@ -85,6 +85,8 @@ def define_flags(**defaults) -> None:
                     "(coordinator from the cluster environment, e.g. SLURM, TPU pods); see BUILD.md.")
   flags.DEFINE_multi_string("explain", [], "After training, explain this text (repeatable): print the "
                             "prediction and write RUN/attention_<i>.png (attention models only).")
+  flags.DEFINE_bool("classic_baseline", True, "After training, fit the classic baseline (scikit-learn, "
+                    "tuned on val) on the same split and report it beside the net.")
 
 
 def text_spec(**layout) -> TextSpec:
@@ -153,7 +155,8 @@ def base_spec(experiment: str, model: str, model_kwargs: dict, text: bool | Text
                  labels=tuple(FLAGS.labels),
                  text=text_part, features=features, fit=fit_config(), select_metric=FLAGS.select_metric,
                  split_fractions=floats("split"), split_seed=FLAGS.split_seed,
-                 grouping=flag_grouping(), subset=FLAGS.subset, **fields)
+                 grouping=flag_grouping(), subset=FLAGS.subset, classic_baseline=FLAGS.classic_baseline,
+                 **fields)
 
 
 def flag_grouping() -> str:

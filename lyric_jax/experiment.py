@@ -31,11 +31,13 @@ from lyric_jax.data.table import LABEL, ROW, Table, select_labels
 from lyric_jax.data.weights import balancing_weights, score_bins
 from lyric_jax.models import registry
 from lyric_jax.report import attention
+from lyric_jax.report.tables import classic_name
 from lyric_jax.rundir import LOCK_FILE, locked, write_json_atomic, write_text_atomic
 from lyric_jax.train.baselines import sample_training_distribution
 from lyric_jax.train.checkpoint import MIN_FREE_MB, check_run_dir, writing
-from lyric_jax.train.loop import FitConfig, FitResult, fit, predict_outputs
-from lyric_jax.train.objectives import ObjectiveSpec, build_objective
+from lyric_jax.train.classic_baseline import classic_baseline
+from lyric_jax.train.loop import FitConfig, FitResult, ensemble, fit, predict_outputs
+from lyric_jax.train.objectives import ObjectiveSpec, build_objective, evaluate
 from lyric_jax.train.state import frozen, make_optimizer
 
 CONFIG_FILE, RESULTS_FILE, INPUTS_FILE, SPLIT_FILE = "config.json", "results.json", "inputs.json", "split.csv"
@@ -75,6 +77,7 @@ class RunSpec:
   objective: ObjectiveSpec = ObjectiveSpec()   # classification, or score regression (S2)
   embedding: EmbeddingSpec = EmbeddingSpec()   # random init, or pretrained vectors; frozen or not
   train_subsample: int = 1                     # train on every k-th training row (S2 used every 10th)
+  classic_baseline: bool = True                # fit the classic baseline on the same split (train/classic_baseline.py)
   spec_version: int = SPEC_VERSION             # configs without it are version 1 (see from_json)
 
   def __post_init__(self):
@@ -336,10 +339,14 @@ def _train_and_report(spec: RunSpec, run_dir: Path, table: Table, data_dir: str 
   overrides, coverage = pretrained_embedding(spec, preprocessor, model, sample, data_dir)
   result = fit(model, objective, data, spec.fit, run_dir, tx=optimizer_for(spec), param_overrides=overrides,
                min_free_mb=min_free_mb)
+  outputs = {split: predict_outputs(objective, model.apply, result.best["params"], result.best["model_state"],
+                                    data[split], spec.fit.eval_batch_size) for split in ("val", "test") if split in data}
   with writing(run_dir, "the predictions and results"):   # a full disk after training: resumable too
-    write_eval_predictions(run_dir, spec, parts, data, preprocessor, model, objective, result)
+    write_eval_predictions(run_dir, spec, parts, preprocessor, objective, result, outputs)
     results = summarize_run(spec, table, parts, preprocessor, result, objective=objective, embedding=coverage,
-                            train_arrays=data["train"], groups=groups)
+                            train_arrays=data["train"], groups=groups,
+                            ensemble=ensemble_summaries(objective, outputs, data),
+                            classic=run_classic_baseline(spec, parts, objective, preprocessor, run_dir))
     results["attention_png"] = write_attention_example(model, result, objective, preprocessor, parts, run_dir)
     write_json_atomic(run_dir / RESULTS_FILE, results)
   return results
@@ -366,40 +373,68 @@ def write_attention_example(model, result: FitResult, objective, preprocessor: P
 
 
 EVAL_PREDICTIONS = "predictions/eval_{split}.csv"
+CLASSIC_CACHE = "classic_baselines"   # beside the run dirs: runs on the same split share one fit
 
 
-def write_eval_predictions(run_dir: Path, spec: RunSpec, parts: dict[str, Table], data: dict,
-                           preprocessor: Preprocessor, model, objective, result: FitResult) -> Path:
+def ensemble_summaries(objective, outputs: dict[str, dict], data: dict) -> dict[str, Any]:
+  """The population as one model (mean of its replicas' probabilities or scores) on val and test."""
+  summaries = {split: evaluate(objective, {k: ensemble(v) for k, v in out.items()}, data[split]["label"])
+               for split, out in outputs.items()}
+  population = len(next(iter(outputs["val"].values())))
+  return {"replicas": population, "val": summaries["val"], "test": summaries.get("test")}
+
+
+def run_classic_baseline(spec: RunSpec, parts: dict[str, Table], objective, preprocessor: Preprocessor,
+                         run_dir: Path) -> dict[str, Any]:
+  if not spec.classic_baseline:
+    return {"skipped": "turned off (--noclassic_baseline)"}
+  result = classic_baseline(parts, objective, preprocessor.labels, text=spec.text is not None,
+                            cache_dir=run_dir.parent / CLASSIC_CACHE)
+  print(describe_classic(result))
+  return result
+
+
+def describe_classic(result: dict) -> str:
+  if "skipped" in result:
+    return f"Classic baseline skipped: {result['skipped']}"
+  split = "test" if result["test"] else "val"
+  shown = ", ".join(f"{m} {result[split][m]:.4f}" for m in ("accuracy", "macro_f1", "mae", "rmse") if m in result[split])
+  return (f"Classic baseline {classic_name(result)}: {split} {shown}"
+          + (f" (reused from {result['cached']})" if result.get("cached") else ""))
+
+
+def write_eval_predictions(run_dir: Path, spec: RunSpec, parts: dict[str, Table], preprocessor: Preprocessor,
+                           objective, result: FitResult, outputs: dict[str, dict]) -> Path:
   """Per-row predictions of the best parameters on the evaluation split (for plots and audits).
 
   ``predicted`` (and class probabilities) come from the replica with the best validation
-  score, ``predicted_r<i>`` from each replica; score runs add one ``benchmark`` draw
-  from the training score distribution (the study's random-sampling benchmark).
+  score, ``predicted_r<i>`` from each replica, ``predicted_ensemble`` from their mean; score
+  runs add one ``benchmark`` draw from the training score distribution (the study's
+  random-sampling benchmark). ``outputs``: split → every replica's outputs.
   """
-  split = "test" if "test" in data else "val"
-  outputs = predict_outputs(objective, model.apply, result.best["params"], result.best["model_state"],
-                            data[split], spec.fit.eval_batch_size)
+  split = "test" if "test" in outputs else "val"
+  out = outputs[split]
   best = int(np.argmax([s[objective.select_metric] for s in result.val]))
-  frame = pd.DataFrame({ROW: parts[split].frame[ROW].to_numpy(), "label": parts[split].frame[LABEL].to_numpy()})
-  for name, column in objective.prediction_columns({k: v[best] for k, v in outputs.items()},
-                                                   preprocessor.labels).items():
-    frame[name] = column
-  for i in range(len(result.val)):
-    frame[f"predicted_r{i}"] = objective.prediction_columns({k: v[i] for k, v in outputs.items()},
-                                                            preprocessor.labels)["predicted"]
+  predicted = lambda chosen: objective.prediction_columns(chosen, preprocessor.labels)
+  columns = {ROW: parts[split].frame[ROW].to_numpy(), "label": parts[split].frame[LABEL].to_numpy(),
+             **predicted({k: v[best] for k, v in out.items()}),
+             **{f"predicted_r{i}": predicted({k: v[i] for k, v in out.items()})["predicted"]
+                for i in range(len(result.val))},
+             "predicted_ensemble": predicted({k: ensemble(v) for k, v in out.items()})["predicted"]}
   if preprocessor.target == "score":
-    frame["benchmark"] = sample_training_distribution(
-        parts["train"].frame[LABEL].to_numpy(float), len(frame), spec.fit.seeds[0])
+    columns["benchmark"] = sample_training_distribution(
+        parts["train"].frame[LABEL].to_numpy(float), len(parts[split]), spec.fit.seeds[0])
   path = run_dir / EVAL_PREDICTIONS.format(split=split)
   path.parent.mkdir(parents=True, exist_ok=True)
-  frame.to_csv(path, index=False)
+  pd.DataFrame(columns).to_csv(path, index=False)   # built at once: column inserts fragment wide frames
   return path
 
 
 def summarize_run(spec: RunSpec, table: Table, parts: dict[str, Table], preprocessor: Preprocessor,
                   result: FitResult, *, objective=None, embedding: dict | None = None,
-                  train_arrays: dict[str, np.ndarray] | None = None,
-                  groups: SplitGroups | None = None) -> dict[str, Any]:
+                  train_arrays: dict[str, np.ndarray] | None = None, groups: SplitGroups | None = None,
+                  ensemble: dict | None = None, classic: dict | None = None) -> dict[str, Any]:
+  """results.json: the data, every replica's val/test summaries, the ensemble's, the baselines."""
   objective = objective or objective_for(spec, preprocessor)
   eval_split = "test" if result.test is not None else "val"
   train_labels, eval_labels = parts["train"].frame[LABEL], parts[eval_split].frame[LABEL]
@@ -430,6 +465,8 @@ def summarize_run(spec: RunSpec, table: Table, parts: dict[str, Table], preproce
       "diverged_epoch": result.diverged_epoch.tolist(),   # 0 = trained to the end
       "val": result.val,
       "test": result.test,
+      "ensemble": ensemble,
+      "classic_baseline": classic,
       "train_examples_per_second": result.train_examples_per_second,
       "throughput": throughput(result.history, train_arrays or {}, len(spec.fit.replicas)),
       "history": result.history,

@@ -31,7 +31,8 @@ from lyric_jax.data.table import LABEL, ROW, TEXT, Table, csv_columns
 from lyric_jax.experiment import build_model, load_spec, objective_for, optimizer_for, relabel
 from lyric_jax.rundir import write_json_atomic, write_text_atomic
 from lyric_jax.train.checkpoint import CheckpointError
-from lyric_jax.train.loop import choose_replica, predict_outputs, restore_best
+from lyric_jax.train.loop import ENSEMBLE, choose_replica, ensemble, predict_outputs, restore_best
+from lyric_jax.train.objectives import evaluate, population_summaries
 
 
 def read_input(run_dir: Path, data_file: str | None, text: str | None) -> Table:
@@ -78,10 +79,14 @@ class ReplicaOutputs:
   best_score: np.ndarray             # [P] each replica's best validation score
 
 
-def replica_outputs(run_dir: str | Path, table: Table, batch_size: int = 256) -> ReplicaOutputs:
-  """Restores a run's best parameters (every replica) and runs them on ``table``."""
+def replica_outputs(run_dir: str | Path, table: Table, batch_size: int | None = None) -> ReplicaOutputs:
+  """Restores a run's best parameters (every replica) and runs them on ``table``.
+
+  ``batch_size`` defaults to the run's evaluation batch size, so outputs are computed as in training.
+  """
   run_dir = Path(run_dir)
   spec = load_spec(run_dir)
+  batch_size = batch_size or spec.fit.eval_batch_size
   preprocessor = Preprocessor.load(run_dir)
   arrays = preprocessor.encode(table)
   if num_rows(arrays) == 0:
@@ -96,35 +101,49 @@ def replica_outputs(run_dir: str | Path, table: Table, batch_size: int = 256) ->
 
 
 def predict(run_dir: str | Path, table: Table, replica: str = "best",
-            batch_size: int = 256) -> tuple[pd.DataFrame, dict | None]:
-  """Predictions (one row per kept input row) and, for labelled input, the metrics."""
+            batch_size: int | None = None) -> tuple[pd.DataFrame, dict | None]:
+  """Predictions (one row per kept input row) and, for labelled input, the metrics.
+
+  The metrics are the chosen replica's (or the ensemble's) summary, computed like training's
+  (``objectives.evaluate``), plus the primary metric of every replica and of the ensemble.
+  """
   result = replica_outputs(run_dir, table, batch_size)
   objective, preprocessor, arrays, outputs = result.objective, result.preprocessor, result.arrays, result.outputs
   chosen = {k: choose_replica(v, result.best_score, replica) for k, v in outputs.items()}
-  out = pd.DataFrame({ROW: table.frame[ROW].to_numpy()})
-  for name, column in objective.prediction_columns(chosen, preprocessor.labels).items():
-    out[name] = column
-  metrics = None
+  columns = {ROW: table.frame[ROW].to_numpy()}
   if LABEL in arrays:
-    out.insert(1, "label", table.frame[LABEL].to_numpy())
-    metrics = objective.evaluate(chosen, arrays["label"])
-    primary = objective.headline[0]
-    per_replica = [objective.evaluate({k: v[i] for k, v in outputs.items()}, arrays["label"])[primary]
-                   for i in range(len(result.best_score))]
-    metrics.update({"replica": replica, "primary_metric": primary, f"replica_{primary}_values": per_replica,
-                    f"replica_{primary}_mean": float(np.mean(per_replica)),
-                    f"replica_{primary}_std": float(np.std(per_replica))})
+    columns["label"] = table.frame[LABEL].to_numpy()
+  columns.update(objective.prediction_columns(chosen, preprocessor.labels))
+  out = pd.DataFrame(columns)     # built at once: column-by-column inserts fragment wide frames
+  if LABEL not in arrays:
+    return out, None
+  primary = objective.headline[0]
+  per_replica = [s[primary] for s in population_summaries(objective, outputs, arrays["label"])]
+  together = evaluate(objective, {k: ensemble(v) for k, v in outputs.items()}, arrays["label"])
+  metrics = {**evaluate(objective, chosen, arrays["label"]),
+             "replica": replica, "best_replica": int(np.argmax(result.best_score)), "primary_metric": primary,
+             f"replica_{primary}_values": per_replica, f"replica_{primary}_mean": float(np.mean(per_replica)),
+             f"replica_{primary}_std": float(np.std(per_replica)), f"ensemble_{primary}": together[primary]}
   return out, metrics
 
 
 def metrics_line(metrics: dict, replica: str) -> str:
-  """One line: the objective's headline metrics, then the primary one over replicas."""
+  """One line: the chosen model's headline metrics, then the primary one of the others."""
   primary = metrics["primary_metric"]
   names = {"accuracy": "accuracy", "precision": "precision", "recall": "recall", "f1": "F1",
-           "macro_f1": "macro-F1", "mae": "MAE", "rmse": "RMSE"}   # binary tasks add P/R/F1
-  return (", ".join(f"{label} {metrics[m]:.4f}" for m, label in names.items() if m in metrics)
-          + f" (replica {replica}; replicas' {primary} {metrics[f'replica_{primary}_mean']:.4f} ± "
-            f"{metrics[f'replica_{primary}_std']:.4f})")
+           "macro_f1": "macro-F1", "top5_accuracy": "top-5", "mae": "MAE", "rmse": "RMSE", "loss": "loss"}
+  if len(metrics.get("per_class_accuracy", ())) <= 5:
+    names.pop("top5_accuracy")               # every class is in the top 5
+  values = metrics[f"replica_{primary}_values"]
+  replicas = (f"replicas' {primary} {metrics[f'replica_{primary}_mean']:.4f} ± "
+              f"{metrics[f'replica_{primary}_std']:.4f}")
+  best = metrics["best_replica"]
+  if replica in ENSEMBLE:
+    others = f"ensemble of {len(values)} replicas; {replicas}; best on val (#{best}): {values[best]:.4f}"
+  else:
+    chosen = f"best replica on val: #{best}" if replica == "best" else f"replica #{replica}"
+    others = f"{chosen}; {replicas}; ensemble of {len(values)}: {metrics[f'ensemble_{primary}']:.4f}"
+  return ", ".join(f"{label} {metrics[m]:.4f}" for m, label in names.items() if m in metrics) + f" ({others})"
 
 
 FLAGS = flags.FLAGS
@@ -132,7 +151,8 @@ flags.DEFINE_string("run_dir", None, "A training run directory (holds config.jso
 flags.DEFINE_string("data_file", None, "File to predict, in the run's source format (labels optional).")
 flags.DEFINE_string("text", None, "A single raw text to classify instead of a file.")
 flags.DEFINE_string("output", None, "Predictions CSV (default: RUN/predictions/<file stem>.csv).")
-flags.DEFINE_string("replica", "best", "best | mean | replica index: which population member predicts.")
+flags.DEFINE_string("replica", "best", "Which model of the population predicts: best (on validation) | ensemble "
+                    "(alias mean: the replicas' mean probabilities or scores) | a replica index.")
 flags.DEFINE_string("explain_png", None, "With --text: write the model's attention over the text's "
                     "tokens as a heatmap PNG here (attention models only).")
 

@@ -22,9 +22,26 @@ def test_learning_rate_is_selected_on_validation_not_test():
   results = fake_results(val=[0.5, 0.7, 0.5, 0.7], test=[0.9, 0.6, 0.9, 0.62])
   lr, idx = selected_replicas(results)
   assert lr == 1e-2 and idx == [1, 3]
+  table = results_markdown(results)        # results.json written before the ensemble and classic rows
+  assert "| ours: lr 0.01, mean ± std over 2 seeds | 61.00 ± 1.00 | 61.00 ± 1.00 | 100.00 ± 0.00 |" in table
+  assert "| majority class | 50.00 |" in table and "| study (its data) | 65.30 (S1 metadata MLP" in table
+  assert "0.01 (selected on val)" in table and "ensemble" not in table and "Reading" not in table
+
+
+def test_ensemble_and_classic_baseline_rows_and_the_reading():
+  results = fake_results(val=[0.5, 0.7, 0.5, 0.7], test=[0.9, 0.6, 0.9, 0.62])
+  metrics = lambda acc: {"accuracy": acc, "macro_f1": acc, "top5_accuracy": 1.0}
+  results["ensemble"] = {"replicas": 4, "val": metrics(0.7), "test": metrics(0.66)}
+  results["classic_baseline"] = {"name": "TF-IDF + LR", "params": {"C": 3.0}, "train_rows": 100, "tuned_on_rows": 100,
+                                 "fit_seconds": 2.0, "select_metric": "accuracy", "val": metrics(0.6),
+                                 "test": metrics(0.65)}
   table = results_markdown(results)
-  assert "| accuracy | 61.00 ± 1.00 | 50.00 | 65.3" in table
-  assert "0.01 (selected on val)" in table
+  assert "| ours: ensemble of all 4 replicas (mean probabilities) | 66.00 | 66.00 | 100.00 |" in table
+  assert "| classic baseline, same split: TF-IDF + LR (C 3; tuned on val; 2 s) | 65.00 | 65.00 | 100.00 |" in table
+  assert ("the net (mean over seeds) loses by 4.00 points of accuracy (61.00 vs 65.00), "
+          "its ensemble wins by 1.00.") in table
+  results["classic_baseline"] = {"skipped": "scikit-learn is not installed"}
+  assert "| classic baseline: skipped (scikit-learn is not installed) |  |  |  |" in results_markdown(results)
 
 
 def test_plots_are_written(tmp_path):

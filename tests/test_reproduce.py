@@ -138,6 +138,27 @@ def test_tables_from_results_json(tmp_path):
                        "| 0.12 (S2 ConvNet test MAE, Metal-Archives reviews) | 123 |")
 
 
+def test_study_tables_add_ensemble_rows_and_one_classic_row_per_split():
+  runs = []
+  for name, acc in (("a", 0.6), ("b", 0.7)):
+    results = fixture_results("classification")
+    results["ensemble"] = {"replicas": 2, "val": {"accuracy": 0.5}, "test": {"accuracy": acc, "macro_f1": 0.5}}
+    results["classic_baseline"] = {"name": "HistGradientBoosting", "params": {"learning_rate": 0.1}, "train_rows": 305,
+                                   "fit_seconds": 3.0, "val": {"accuracy": 0.5}, "test": {"accuracy": 0.75}}
+    runs.append((name, results))
+  lines = collect.table(runs).splitlines()
+  assert [line.split(" | ")[0] for line in lines[2:]] == ["| a", "| ↳ ensemble", "| ↳ classic baseline (same split: a, b)",
+                                                          "| b", "| ↳ ensemble"]
+  assert "| ↳ ensemble |  | mean of all 2 replicas' probabilities |  | 60.00 | 50.00 |" in lines[3]
+  assert "HistGradientBoosting (learning_rate 0.1; tuned on val; 3 s) |  | 75.00 |  |" in lines[4]
+  assert all(line.count("|") == lines[0].count("|") for line in lines)
+  scores = fixture_results("regression")
+  scores["ensemble"] = {"replicas": 2, "val": {}, "test": {"mae": 0.27, "rmse": 0.3}}
+  rows = collect.table([("cnn", scores)]).splitlines()
+  assert rows[3].startswith("| ↳ ensemble |  | mean of all 2 replicas' scores |  | 0.2700 | 0.3000 |")
+  assert rows[3].count("|") == rows[0].count("|")
+
+
 def test_an_older_config_without_a_model_argument_is_the_same_run(tmp_path):
   # Runs made before lyrics_meta had --meta_dropout stored no 'dropout': the model's default, 0.0.
   spec = RunSpec(experiment="lyrics_meta", dataset="tcc_ceds", model="meta",

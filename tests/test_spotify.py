@@ -161,8 +161,10 @@ def test_e2e_train_and_predict_with_and_without_labels(data_file, tmp_path):
   assert results["data"]["labels"] == ["jazz", "metal", "pop", "rock"]
   assert {"RESULTS.md", "confusion.png", "learning_curves.png"} <= {p.name for p in run_dir.iterdir()}
   assert "Most-confused label pairs" in (run_dir / "RESULTS.md").read_text()
-  row = collect.table([collect.load(run_dir)], metrics=("top5_accuracy",)).splitlines()[-1]
+  header, _, row, ensemble, classic = collect.table([collect.load(run_dir)], metrics=("top5_accuracy",)).splitlines()
   assert row.count("±") == 3                                   # accuracy, macro-F1, top-5
+  assert ensemble.startswith("| ↳ ensemble |") and classic.startswith("| ↳ classic baseline (this split) |")
+  assert "HistGradientBoosting" in classic and header.count("|") == row.count("|") == classic.count("|")
 
   # The run's own preprocessing: fitted on exactly the rows of its train split.
   spec = load_spec(run_dir)

@@ -4,7 +4,9 @@
 
 ``--top5`` adds a test top-5 accuracy column (for many-class studies such as S4). Every
 number comes from the runs' results.json: test mean ± std over the seeds of the learning
-rate chosen on validation, beside the baselines and the study's published number.
+rate chosen on validation, beside the baselines and the study's published number. Under each
+run, a row for its population's ensemble; under the first run of each split, a row for the
+classic baseline on that split (runs on the same split share it, and the row names them).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 
 from lyric_jax.experiment import RESULTS_FILE, spec_grouping
 from lyric_jax.report.published import published, published_metrics
-from lyric_jax.report.tables import evaluated, lr_groups, mean_std, plain_mean_std, selected_replicas
+from lyric_jax.report.tables import classic_name, evaluated, lr_groups, mean_std, plain_mean_std, selected_replicas
 
 METRIC_NAMES = {"accuracy": "accuracy", "macro_f1": "macro-F1", "top5_accuracy": "top-5",
                 "precision": "precision", "recall": "recall", "f1": "F1", "macro_precision": "macro-precision",
@@ -43,19 +45,23 @@ def classification_table(runs: list[tuple[str, dict]], metrics: tuple[str, ...] 
   shown = CLASSIFICATION + tuple(metrics)
   lines = [_header("data (source: rows, classes, train/val/test)", *(f"test {METRIC_NAMES[m]} %" for m in shown),
                    "majority %", "study (its data)")]
+  # A metric only some tasks have (the positive class's F1: binary only) is left blank elsewhere.
+  percent = lambda summary: [f"{100 * summary[m]:.2f}" if m in summary else "" for m in shown]
+  sharing = _classic_sharing(runs)
   for name, results in runs:
     spec, chosen = results["spec"], selected_replicas(results)[1]
     picked = [evaluated(results)[i] for i in chosen]
-    # A metric only some tasks have (the positive class's F1: binary only) is left blank elsewhere.
     lines.append(_row(name, results, chosen, *(mean_std([s[m] for s in picked]) if m in picked[0] else ""
                                                for m in shown),
                       f"{100 * results['majority_rate']:.1f}", _study_cell(spec, shown)))
+    lines += _sub_rows(name, results, sharing, percent, 3, "probabilities")
   return "\n".join(lines)
 
 
 def regression_table(runs: list[tuple[str, dict]]) -> str:
   lines = [_header("data (source: rows, scores, train/val/test)", "test MAE", "test RMSE",
                    "random-sampling benchmark MAE", "constant-median MAE", "study MAE (its data)")]
+  sharing = _classic_sharing(runs)
   for name, results in runs:
     spec, chosen = results["spec"], selected_replicas(results)[1]
     picked = [evaluated(results)[i] for i in chosen]
@@ -65,7 +71,47 @@ def regression_table(runs: list[tuple[str, dict]]) -> str:
                       plain_mean_std([s["rmse"] for s in picked]),
                       f"{bench['mae_mean']:.4f} ± {bench['mae_std']:.4f}",
                       f"{bench['median_constant']['mae']:.4f}", f"{study[1]:.2f} ({study[0]})" if study else ""))
+    lines += _sub_rows(name, results, sharing, lambda summary: [f"{summary[m]:.4f}" for m in ("mae", "rmse")],
+                       4, "scores")
   return "\n".join(lines)
+
+
+def _classic_key(results: dict) -> str | None:
+  """What identifies one classic baseline fit: runs on the same split and task have the same."""
+  classic = results.get("classic_baseline")
+  if not classic or "skipped" in classic:
+    return None
+  return json.dumps([classic["name"], classic["params"], classic["test"] or classic["val"]], sort_keys=True)
+
+
+def _classic_sharing(runs: list[tuple[str, dict]]) -> dict[str, list[str]]:
+  """Classic baseline → the runs it belongs to, in table order."""
+  sharing: dict[str, list[str]] = {}
+  for name, results in runs:
+    key = _classic_key(results)
+    if key is not None:
+      sharing.setdefault(key, []).append(name)
+  return sharing
+
+
+def _sub_rows(name: str, results: dict, sharing: dict[str, list[str]], cells, blanks: int,
+              averaged: str) -> list[str]:
+  """The run's ensemble row, and the classic baseline's row under the first run of its split.
+
+  ``cells(summary)`` gives the metric columns; ``blanks`` cells follow them (baselines, study, speed).
+  """
+  split = results["eval_split"]
+  rows = []
+  if results.get("ensemble"):
+    ensemble = results["ensemble"]
+    rows.append(["↳ ensemble", "", f"mean of all {ensemble['replicas']} replicas' {averaged}", "",
+                 *cells(ensemble[split])])
+  key = _classic_key(results)
+  if key is not None and sharing[key][0] == name:
+    runs = sharing[key]
+    rows.append([f"↳ classic baseline ({'this split' if len(runs) == 1 else 'same split: ' + ', '.join(runs)})", "",
+                 classic_name(results["classic_baseline"]), "", *cells(results["classic_baseline"][split])])
+  return ["| " + " | ".join(row + [""] * blanks) + " |" for row in rows]
 
 
 def _header(data: str, *middle: str) -> str:

@@ -211,19 +211,27 @@ def restore_best(model, sample_batch: dict, cfg: FitConfig, run_dir: str | Path,
   return restored[1]
 
 
-def choose_replica(values: np.ndarray, best_score: np.ndarray, replica: str) -> np.ndarray:
-  """One answer from per-replica ``values`` [P, ...] (probabilities, attention weights):
+ENSEMBLE = ("ensemble", "mean")   # 'mean' kept as an alias
 
-  'best' (highest validation score), 'mean' (ensemble average), or a replica index.
+
+def choose_replica(values: np.ndarray, best_score: np.ndarray, replica: str) -> np.ndarray:
+  """One answer from per-replica ``values`` [P, ...] (probabilities, scores, attention weights):
+
+  'best' (highest validation score), 'ensemble' (alias 'mean': the population's average),
+  or a replica index.
   """
   if replica == "best":
     return values[int(np.argmax(best_score))]
-  if replica == "mean":   # replicas that never trained (diverged in epoch 1: -inf) stay out
-    trained = np.isfinite(best_score)
-    return values[trained].mean(0) if trained.any() else values.mean(0)
+  if replica in ENSEMBLE:
+    return ensemble(values)
   if replica.isdigit() and int(replica) < len(values):
     return values[int(replica)]
-  raise DataError(f"--replica must be best, mean or an index below {len(values)}, got {replica!r}")
+  raise DataError(f"--replica must be best, ensemble (alias mean) or an index below {len(values)}, got {replica!r}")
+
+
+def ensemble(values: np.ndarray) -> np.ndarray:
+  """The population as one model: the mean of its replicas' probabilities (or scores)."""
+  return np.asarray(values).mean(0)
 
 
 class Evaluator:

@@ -9,9 +9,13 @@ padding) and decides what every metric counts; the optional
 ``batch['sample_weight']`` (e.g. inverse score-bin frequency, study S2) reweights
 only the loss that is optimised. Metrics stay plain per-example rates.
 
-Every objective offers the same interface: ``loss``, ``stats`` (device, summed),
-``summarize`` (host), ``outputs`` (per-example predictions), and host-side
-``prediction_columns``/``evaluate``/``baseline`` for prediction files and reports.
+Every objective offers the same interface: ``loss``, ``outputs`` (per-example predictions:
+class probabilities or scores), ``output_stats`` (summed statistics of given outputs),
+``stats`` (the same from the model's raw outputs), ``summarize`` (host), and host-side
+``prediction_columns``/``baseline`` for prediction files and reports. Metrics always come
+from ``output_stats`` + ``summarize``, whether the outputs are one replica's (training's
+evaluation, ``predict``), the population's mean (the ensemble) or a classic baseline's
+(``evaluate``), so every number a run reports is computed the same way.
 """
 
 from __future__ import annotations
@@ -87,11 +91,17 @@ class Classification:
     return weighted_mean_loss(ce, batch)
 
   def stats(self, logits, batch: Mapping[str, jnp.ndarray]) -> dict[str, jnp.ndarray]:
-    weight = batch["weight"]
-    ce = optax.softmax_cross_entropy_with_integer_labels(logits, batch["label"])
+    return self.output_stats(self.outputs(logits), batch)
+
+  def output_stats(self, outputs: Mapping[str, jnp.ndarray], batch: Mapping[str, jnp.ndarray]) -> dict:
+    """Summed statistics of class probabilities (any model's, or a mean of several)."""
+    probs, weight = outputs["probabilities"], batch["weight"]
+    true_prob = jnp.take_along_axis(probs, batch["label"][:, None], -1)[:, 0]
+    # Clipped: a probability that underflowed to 0 (or a baseline's exact 0) costs -log(tiny), not inf.
+    ce = -jnp.log(jnp.maximum(true_prob, jnp.finfo(probs.dtype).tiny))
     true = jax.nn.one_hot(batch["label"], self.num_classes) * weight[:, None]
-    pred = jax.nn.one_hot(jnp.argmax(logits, -1), self.num_classes)
-    top5 = jax.lax.top_k(logits, min(5, self.num_classes))[1] == batch["label"][:, None]
+    pred = jax.nn.one_hot(jnp.argmax(probs, -1), self.num_classes)
+    top5 = jax.lax.top_k(probs, min(5, self.num_classes))[1] == batch["label"][:, None]
     return {
         "loss_sum": (ce * loss_weights(batch)).sum(),
         "count": weight.sum(),
@@ -114,11 +124,6 @@ class Classification:
     columns = {"predicted": np.asarray(labels)[probs.argmax(-1)]}
     columns.update({f"p_{label}": probs[:, i] for i, label in enumerate(labels)})
     return columns
-
-  def evaluate(self, outputs: Mapping[str, np.ndarray], label_ids: np.ndarray) -> dict:
-    confusion = np.zeros((self.num_classes, self.num_classes))
-    np.add.at(confusion, (np.asarray(label_ids), np.asarray(outputs["probabilities"]).argmax(-1)), 1)
-    return classification_summary(confusion)
 
   def baseline(self, train_labels: np.ndarray, eval_labels: np.ndarray, seeds) -> dict:
     """Always predicting the training split's majority class."""
@@ -207,8 +212,11 @@ class Regression:
     return weighted_mean_loss(REGRESSION_LOSSES[self.loss_name](error), batch)
 
   def stats(self, outputs, batch: Mapping[str, jnp.ndarray]) -> dict[str, jnp.ndarray]:
+    return self.output_stats(self.outputs(outputs), batch)
+
+  def output_stats(self, outputs: Mapping[str, jnp.ndarray], batch: Mapping[str, jnp.ndarray]) -> dict:
     weight = batch["weight"]
-    error = _scores(outputs) - batch["label"]
+    error = outputs["score"] - batch["label"]
     return {
         "loss_sum": (REGRESSION_LOSSES[self.loss_name](error) * loss_weights(batch)).sum(),
         "abs_error_sum": (jnp.abs(error) * weight).sum(),
@@ -226,9 +234,6 @@ class Regression:
   def prediction_columns(self, outputs: Mapping[str, np.ndarray], labels: list[str]) -> dict:
     del labels
     return {"predicted": np.asarray(outputs["score"])}
-
-  def evaluate(self, outputs: Mapping[str, np.ndarray], scores: np.ndarray) -> dict:
-    return regression_summary(np.asarray(outputs["score"]), np.asarray(scores), self.loss_name)
 
   def baseline(self, train_scores: np.ndarray, eval_scores: np.ndarray, seeds) -> dict:
     """Study S2's benchmark: scores drawn from the training score distribution (one draw per seed)."""
@@ -251,10 +256,31 @@ def regression_summary_from_sums(sums: Mapping[str, float]) -> dict[str, float]:
 
 
 def regression_summary(predicted: np.ndarray, true: np.ndarray, loss_name: str = "mae") -> dict[str, float]:
-  """The same summary from per-example predictions (prediction files, baselines)."""
-  error = np.asarray(predicted, np.float64) - np.asarray(true, np.float64)
-  per_example = np.abs(error) if loss_name == "mae" else np.square(error)
-  return regression_summary_from_sums({
-      "loss_sum": float(per_example.sum()), "abs_error_sum": float(np.abs(error).sum()),
-      "squared_error_sum": float(np.square(error).sum()), "error_sum": float(error.sum()),
-      "count": float(len(error))})
+  """The summary of per-example predicted scores (the trivial baselines)."""
+  return evaluate(Regression(loss_name), {"score": np.asarray(predicted, np.float32)}, true)
+
+
+# --- Metrics of given outputs (predict, the ensemble, classic baselines) -------------------
+
+def evaluate(objective, outputs: Mapping[str, np.ndarray], labels: np.ndarray) -> dict:
+  """The objective's summary of per-example ``outputs`` for ``labels`` (class ids or scores)."""
+  return population_summaries(objective, {k: np.asarray(v)[None] for k, v in outputs.items()}, labels)[0]
+
+
+def population_summaries(objective, outputs: Mapping[str, np.ndarray], labels: np.ndarray,
+                         chunk: int = 16384) -> list[dict]:
+  """One summary per replica of outputs stacked as [P, N, ...], all rows weighing 1.
+
+  Stats are summed over ``chunk``-row slices, so a large file never needs [P, N, C] one-hots at once.
+  """
+  labels = np.asarray(labels)
+  stats_of = jax.vmap(objective.output_stats, in_axes=(0, None))
+  stats = None
+  for start in range(0, len(labels), chunk):
+    rows = slice(start, start + chunk)
+    batch = {"label": jnp.asarray(labels[rows]), "weight": jnp.ones(len(labels[rows]), jnp.float32)}
+    part = stats_of({k: np.asarray(v)[:, rows] for k, v in outputs.items()}, batch)
+    stats = part if stats is None else jax.tree.map(jnp.add, stats, part)
+  stats = jax.device_get(stats)
+  population = len(next(iter(outputs.values())))
+  return [objective.summarize(jax.tree.map(lambda x: x[i], stats)) for i in range(population)]

@@ -1,0 +1,101 @@
+"""predict computes the same metrics as training: predicting a run's own test split reproduces
+results.json's test summary (every key, loss and top-5 included) for the chosen replica and the
+ensemble, with no warnings; results.json carries the ensemble and the classic baseline."""
+
+import dataclasses
+import warnings
+
+import numpy as np
+import pytest
+
+from lyric_jax.data.encode import TextSpec
+from lyric_jax.experiment import RunSpec, load_table, run, split_table
+from lyric_jax.predict import metrics_line, predict
+from lyric_jax.train.loop import FitConfig
+from lyric_jax.train.objectives import ObjectiveSpec
+
+FIT = FitConfig(epochs=2, batch_size=16, seeds=(0, 1), progress=False)
+SPECS = {
+    # 6 classes, so top-5 is a real metric; text and features, so the baseline is the stack
+    "classification": RunSpec(experiment="t", dataset="synthetic", model="combined", fit=FIT,
+                              dataset_options={"num_examples": 200, "num_classes": 6},
+                              model_kwargs={"embed": 8, "text_out": 4},
+                              text=TextSpec(max_len="24", min_frequency=1)),
+    "regression": RunSpec(experiment="t", dataset="synthetic_reviews", model="cnn", fit=FIT,
+                          dataset_options={"num_examples": 160}, features=False,
+                          model_kwargs={"embed": 8, "filters": 4, "dense": 4},
+                          text=TextSpec(tokenizer="keras", max_len="p95", min_frequency=1),
+                          objective=ObjectiveSpec("regression", "mae")),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(SPECS))
+def finished(request, tmp_path_factory):
+  spec = SPECS[request.param]
+  run_dir = tmp_path_factory.mktemp(request.param) / "run"
+  results = run(spec, run_dir)
+  return spec, run_dir, results, split_table(load_table(spec, None), spec)["test"]
+
+
+def assert_same_summary(predicted: dict, trained: dict):
+  for key, value in trained.items():
+    np.testing.assert_allclose(predicted[key], value, rtol=2e-5, atol=1e-6, err_msg=key)
+
+
+def test_predicting_the_test_split_reproduces_results_json(finished):
+  spec, run_dir, results, test = finished
+  with warnings.catch_warnings():
+    warnings.simplefilter("error")            # e.g. pandas' PerformanceWarning for fragmented frames
+    _, best = predict(run_dir, test, "best")
+    _, together = predict(run_dir, test, "ensemble")
+  chosen = int(np.argmax([s[results["select_metric"]] for s in results["val"]]))
+  assert best["best_replica"] == chosen and set(results["test"][chosen]) <= set(best)
+  assert_same_summary(best, results["test"][chosen])
+  assert_same_summary(together, results["ensemble"]["test"])
+  primary = results["headline"][0]
+  np.testing.assert_allclose(best[f"replica_{primary}_values"], [s[primary] for s in results["test"]], rtol=2e-5)
+  assert best[f"ensemble_{primary}"] == pytest.approx(results["ensemble"]["test"][primary], rel=2e-5)
+  if spec.objective.kind == "classification":
+    assert best["loss"] > 0 and 0 < best["top5_accuracy"] < 1       # were 0.0 before
+  _, alias = predict(run_dir, test, "mean")
+  assert alias["accuracy" if "accuracy" in alias else "mae"] == together["accuracy" if "accuracy" in alias else "mae"]
+
+
+def test_metrics_line_names_the_chosen_model_and_the_others(finished):
+  _, run_dir, results, test = finished
+  _, best = predict(run_dir, test, "best")
+  _, together = predict(run_dir, test, "ensemble")
+  primary = results["headline"][0]
+  line = metrics_line(best, "best")
+  assert f"(best replica on val: #{best['best_replica']}; replicas' {primary} " in line
+  assert f"; ensemble of 2: {together[primary]:.4f})" in line
+  line = metrics_line(together, "ensemble")
+  assert line.startswith(f"{ {'accuracy': 'accuracy', 'mae': 'MAE'}[primary]} {together[primary]:.4f}")
+  assert "(ensemble of 2 replicas; replicas' " in line and f"; best on val (#{best['best_replica']}): " in line
+
+
+def test_results_json_has_the_ensemble_and_the_classic_baseline(finished):
+  spec, _, results, _ = finished
+  assert results["ensemble"]["replicas"] == 2 and set(results["ensemble"]["val"]) == set(results["val"][0])
+  classic = results["classic_baseline"]
+  assert set(classic["test"]) == set(results["test"][0]) and classic["fit_seconds"] > 0
+  kind = {"classification": "stack: ", "regression": "TF-IDF"}[spec.objective.kind]
+  assert classic["name"].startswith(kind) and classic["params"] in [g["params"] for g in classic["grid"]]
+
+
+def test_classic_baseline_can_be_turned_off(tmp_path):
+  spec = dataclasses.replace(SPECS["classification"], classic_baseline=False, fit=dataclasses.replace(FIT, epochs=1))
+  results = run(spec, tmp_path / "run")
+  assert results["classic_baseline"] == {"skipped": "turned off (--noclassic_baseline)"}
+
+
+def test_summaries_of_outputs_do_not_depend_on_the_chunk_size():
+  from lyric_jax.train.objectives import Classification, population_summaries
+  rng = np.random.default_rng(0)
+  probs = rng.dirichlet(np.ones(7), size=(3, 50)).astype(np.float32)
+  labels = rng.integers(0, 7, 50)
+  whole, chunked = (population_summaries(Classification(7), {"probabilities": probs}, labels, chunk=c) for c in (64, 8))
+  for a, b in zip(whole, chunked):
+    for key in a:
+      np.testing.assert_allclose(a[key], b[key], rtol=1e-5, err_msg=key)
+  assert whole[0]["count"] == 50 and 0 < whole[0]["top5_accuracy"] < 1
