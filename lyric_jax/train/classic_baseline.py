@@ -24,7 +24,6 @@ import hashlib
 import importlib.util
 import itertools
 import json
-import os
 import time
 import warnings
 from pathlib import Path
@@ -34,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from lyric_jax.data.table import LABEL, ROW, TEXT, Table
+from lyric_jax.rundir import write_json_atomic
 from lyric_jax.train.objectives import Classification, evaluate
 
 VERSION = 2   # bump when what is fitted changes: cached results of older versions are then refitted
@@ -67,9 +67,7 @@ def classic_baseline(parts: dict[str, Table], objective, labels: list[str], *, t
   result = _fit(parts, objective, labels, text)
   if cached is not None and "skipped" not in result:
     cached.parent.mkdir(parents=True, exist_ok=True)
-    partial = cached.with_suffix(f".{os.getpid()}.tmp")   # renamed into place whole: runs may share the folder
-    partial.write_text(json.dumps(result, indent=1))
-    partial.replace(cached)
+    write_json_atomic(cached, result)   # whole or absent: runs may share the folder
   return result
 
 
