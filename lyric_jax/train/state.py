@@ -109,7 +109,3 @@ def set_learning_rate(opt_state, lr):
       return node._replace(hyperparams={**node.hyperparams, "learning_rate": lr})
     return node
   return jax.tree.map(visit, opt_state, is_leaf=is_injected)
-
-
-def population_size(state: TrainState) -> int:
-  return int(jax.tree.leaves(state.params)[0].shape[0])
