@@ -25,6 +25,7 @@ from absl import app, flags
 
 from bench import harness
 from lyric_jax.data.batches import epoch_order, iterate_batches, num_rows
+from lyric_jax.run.build import optimizer
 from lyric_jax.train import steps
 from lyric_jax.train.loop import FitConfig, fit
 from lyric_jax.train.objectives import Classification
@@ -91,7 +92,8 @@ def pipeline_share() -> dict:
   cfg = FitConfig(epochs=3, batch_size=shape.batch, progress=False)
   before = dict(steps.TRACE_COUNTS)    # other curves of this process traced their own steps
   with tempfile.TemporaryDirectory() as run_dir:
-    result = fit(harness.build_model(FLAGS.model, shape), Classification(shape.classes), data, cfg, run_dir)
+    result = fit(harness.build_model(FLAGS.model, shape), Classification(shape.classes), data, cfg, run_dir,
+                 tx=optimizer(cfg))
   start = time.perf_counter()
   for epoch in range(1, 3):    # what fit's loop does besides the step: order, slice, transfer
     for batch in iterate_batches(arrays, shape.batch, order=epoch_order(num_rows(arrays), 0, epoch)):

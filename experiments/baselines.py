@@ -25,8 +25,9 @@ from experiments.studies import BUDGETS, select
 from experiments.studies.tasks import Options, Task, check, plan
 from lyric_jax.data.download import resolve_data_dir
 from lyric_jax.data.table import LABEL
-from lyric_jax.experiment import CLASSIC_CACHE, load_table, split_table
 from lyric_jax.report.tables import classic_name
+from lyric_jax.run.pipeline import load_table, split_table
+from lyric_jax.run.rundir import classic_cache
 from lyric_jax.train.classic_baseline import cache_key, classic_baseline
 from lyric_jax.train.objectives import build_objective
 
@@ -58,7 +59,7 @@ def job_baselines(tasks: list[Task], data_dir: Path, train_rows: int = 0) -> lis
     text = spec.text is not None
     key = cache_key(parts, objective, labels, text)
     if key not in found:
-      result = classic_baseline(parts, objective, labels, text=text, cache_dir=task.run_dir.parent / CLASSIC_CACHE)
+      result = classic_baseline(parts, objective, labels, text=text, cache_dir=classic_cache(task.run_dir))
       found[key] = {"study": task.study, "jobs": [], "sizes": {s: len(p) for s, p in parts.items()},
                     "result": result}
     found[key]["jobs"].append(task.job.name)

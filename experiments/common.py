@@ -1,4 +1,4 @@
-"""Flags every experiment shares, and the glue from flags to ``lyric_jax.experiment.run``.
+"""Flags every experiment shares, and the glue from flags to ``lyric_jax.run.pipeline.run``.
 
 An experiment file defines its model flags, calls ``define_flags`` with the study's
 defaults, and hands a RunSpec-building function to ``main``.
@@ -17,10 +17,13 @@ from absl import flags, logging
 from lyric_jax.data.encode import TextSpec
 from lyric_jax.data.errors import ConfigError, DataError
 from lyric_jax.data.grouping import GROUPINGS
-from lyric_jax.experiment import RunSpec, run
 from lyric_jax.explain import explain_to_png
-from lyric_jax.report.run_report import write_run_report
-from lyric_jax.train.checkpoint import MIN_FREE_MB, CheckpointError, writing
+from lyric_jax.report.tables import results_markdown
+from lyric_jax.run.pipeline import run
+from lyric_jax.run.results import Results
+from lyric_jax.run.rundir import ATTENTION_PNG, METRICS_FILE, PREDICTIONS_DIR, REPORT_FILE, explained_png
+from lyric_jax.run.spec import RunSpec
+from lyric_jax.train.checkpoint import MIN_FREE_MB, CheckpointError
 from lyric_jax.train.loop import FitConfig, TrainingError
 from lyric_jax.train.objectives import SELECT_METRICS
 from lyric_jax.train.sharding import ShardingError
@@ -179,7 +182,7 @@ def default_run_name(spec: RunSpec) -> str:
 
 
 def main(make_spec: Callable[[], RunSpec],
-         after_run: Callable[[Path, dict, list[str]], None] | None = None) -> Callable[[list[str]], None]:
+         after_run: Callable[[Path, Results, list[str]], None] | None = None) -> Callable[[list[str]], None]:
   """An absl ``main`` that runs the spec and turns user errors into one clear line.
 
   ``after_run(run_dir, results, argv)`` runs after the report (e.g. predictions for custom texts).
@@ -193,12 +196,11 @@ def main(make_spec: Callable[[], RunSpec],
       spec = make_spec()
       run_dir = Path(FLAGS.workdir) / (FLAGS.run_name or default_run_name(spec))
       results = run(spec, run_dir, FLAGS.data_dir, FLAGS.overwrite, FLAGS.min_free_mb)
-      with writing(run_dir, "the run report"):
-        print(write_run_report(results, run_dir))
-      extra = ", attention.png" if results.get("attention_png") else ""
-      print(f"Run directory: {run_dir} (RESULTS.md, PNG plots{extra}, metrics.jsonl, predictions/)")
+      print(results_markdown(results))
+      extra = f", {ATTENTION_PNG}" if results.attention_png else ""
+      print(f"Run directory: {run_dir} ({REPORT_FILE}, PNG plots{extra}, {METRICS_FILE}, {PREDICTIONS_DIR}/)")
       for i, text in enumerate(FLAGS.explain, 1):
-        png = run_dir / f"attention_{i}.png"
+        png = run_dir / explained_png(i)
         print(f"explain {i}: {explain_to_png(run_dir, text, png).describe()}; heatmap {png}")
       if after_run is not None:
         after_run(run_dir, results, argv[1:])

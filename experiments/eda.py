@@ -10,7 +10,7 @@ from absl import app, flags
 
 from experiments import common
 from lyric_jax.data.errors import DataError
-from lyric_jax.experiment import load_table
+from lyric_jax.run.pipeline import load_table
 from lyric_jax.report.eda import write_eda
 
 FLAGS = flags.FLAGS

@@ -18,6 +18,8 @@ from absl import app, flags
 from experiments import common
 from lyric_jax.data.glove import EmbeddingSpec
 from lyric_jax.report import plots
+from lyric_jax.run.results import best_replica
+from lyric_jax.run.rundir import CUSTOM_PREDICTIONS_PNG
 from lyric_jax.train.objectives import ObjectiveSpec
 
 FLAGS = flags.FLAGS
@@ -75,8 +77,8 @@ def predict_texts(run_dir, results, extra_args):
   from lyric_jax import predict    # imports the library's predict CLI module only when needed
   scored = predict.replica_outputs(run_dir, predict.texts_table(run_dir, texts))
   scores = scored.outputs["score"]                       # [replicas, texts]
-  best = scores[int(scored.best_score.argmax())]
-  plots.text_predictions(texts, best, run_dir / "custom_predictions.png", spread=scores.std(0))
+  best = scores[best_replica(scored.best_score)]
+  plots.text_predictions(texts, best, run_dir / CUSTOM_PREDICTIONS_PNG, spread=scores.std(0))
   print("| text | predicted score (best replica) | mean ± std over replicas |\n|---|---|---|")
   for text, b, m, s in zip(texts, best, scores.mean(0), scores.std(0)):
     print(f"| {text} | {b:.3f} | {m:.3f} ± {s:.3f} |")

@@ -20,9 +20,10 @@ from lyric_jax.data import sources
 from lyric_jax.data.encode import Preprocessor
 from lyric_jax.data.errors import DataError
 from lyric_jax.data.tokenize import UNK, encode_flat
-from lyric_jax.experiment import build_model, load_spec, objective_for
 from lyric_jax.report.attention import attention_heatmap
-from lyric_jax.train.loop import choose_replica, restore_best
+from lyric_jax.run import build
+from lyric_jax.run.results import choose_replica
+from lyric_jax.run.spec import load_spec
 
 UNK_SHOWN = "UNK"
 
@@ -53,13 +54,11 @@ def explain(run_dir: str | Path, text: str, replica: str = "best") -> Explanatio
   if n == 0:
     raise DataError(f"{text!r} has no tokens the model can read")
   batch = {"tokens": tokens, "lengths": lengths}
-  model = build_model(spec, preprocessor)
-  loop = restore_best(model, batch, spec.fit, run_dir)
-  step = _explain_step(objective_for(spec, preprocessor), model.apply, spec.model)
-  probs, weights = step(loop["best"]["params"], loop["best"]["model_state"], batch)
-  best_score = np.asarray(loop["best_score"])
-  probs = choose_replica(np.asarray(probs), best_score, replica)
-  weights = choose_replica(np.asarray(weights), best_score, replica)[:n]
+  trained = build.restore(spec, preprocessor, run_dir, batch)
+  step = _explain_step(trained.objective, trained.model.apply, spec.model)
+  probs, weights = step(trained.params, trained.model_state, batch)
+  probs = choose_replica(np.asarray(probs), trained.best_score, replica)
+  weights = choose_replica(np.asarray(weights), trained.best_score, replica)[:n]
   unk = preprocessor.tokenizer.token_to_id(UNK)
   shown = [UNK_SHOWN if i == unk else preprocessor.tokenizer.id_to_token(int(i)) for i in tokens[0, :n]]
   return Explanation(shown, weights, preprocessor.labels[int(np.argmax(probs))],

@@ -28,10 +28,13 @@ from lyric_jax.data.batches import iterate_batches, num_rows
 from lyric_jax.data.encode import Preprocessor
 from lyric_jax.data.errors import DataError, naming_file
 from lyric_jax.data.table import LABEL, ROW, TEXT, Table, csv_columns
-from lyric_jax.experiment import build_model, load_spec, objective_for, optimizer_for, relabel
-from lyric_jax.rundir import write_json_atomic, write_text_atomic
+from lyric_jax.run import build
+from lyric_jax.run.pipeline import relabel
+from lyric_jax.run.results import ENSEMBLE, HEADLINE, METRIC_LABELS, best_replica, choose_replica, ensemble
+from lyric_jax.run.rundir import predictions_file, write_json_atomic, write_text_atomic
+from lyric_jax.run.spec import load_spec
 from lyric_jax.train.checkpoint import CheckpointError
-from lyric_jax.train.loop import ENSEMBLE, choose_replica, ensemble, predict_outputs, restore_best
+from lyric_jax.train.loop import predict_outputs
 from lyric_jax.train.objectives import evaluate, population_summaries
 
 
@@ -72,6 +75,7 @@ def _columns(path: Path) -> set[str]:
 @dataclasses.dataclass
 class ReplicaOutputs:
   """Every replica's outputs for the kept rows of a table, with what is needed to read them."""
+  kind: str                          # the objective's: 'classification' | 'regression'
   objective: Any
   preprocessor: Preprocessor
   arrays: dict[str, np.ndarray]      # the encoded input (with 'label' when labelled)
@@ -91,13 +95,11 @@ def replica_outputs(run_dir: str | Path, table: Table, batch_size: int | None = 
   arrays = preprocessor.encode(table)
   if num_rows(arrays) == 0:
     raise DataError("No usable rows to predict: " + table.report())
-  model = build_model(spec, preprocessor)
   sample = next(iterate_batches({k: v for k, v in arrays.items() if k != "label"}, batch_size))
-  loop = restore_best(model, sample, spec.fit, run_dir, tx=optimizer_for(spec))
-  objective = objective_for(spec, preprocessor)
-  outputs = predict_outputs(objective, model.apply, loop["best"]["params"], loop["best"]["model_state"],
+  trained = build.restore(spec, preprocessor, run_dir, sample)
+  outputs = predict_outputs(trained.objective, trained.model.apply, trained.params, trained.model_state,
                             arrays, batch_size)
-  return ReplicaOutputs(objective, preprocessor, arrays, outputs, np.asarray(loop["best_score"]))
+  return ReplicaOutputs(spec.objective.kind, trained.objective, preprocessor, arrays, outputs, trained.best_score)
 
 
 def predict(run_dir: str | Path, table: Table, replica: str = "best",
@@ -117,23 +119,26 @@ def predict(run_dir: str | Path, table: Table, replica: str = "best",
   out = pd.DataFrame(columns)     # built at once: column-by-column inserts fragment wide frames
   if LABEL not in arrays:
     return out, None
-  primary = objective.headline[0]
+  primary = HEADLINE[result.kind][0]
   per_replica = [s[primary] for s in population_summaries(objective, outputs, arrays["label"])]
   together = evaluate(objective, {k: ensemble(v) for k, v in outputs.items()}, arrays["label"])
   metrics = {**evaluate(objective, chosen, arrays["label"]),
-             "replica": replica, "best_replica": int(np.argmax(result.best_score)), "primary_metric": primary,
+             "replica": replica, "best_replica": best_replica(result.best_score), "primary_metric": primary,
              f"replica_{primary}_values": per_replica, f"replica_{primary}_mean": float(np.mean(per_replica)),
              f"replica_{primary}_std": float(np.std(per_replica)), f"ensemble_{primary}": together[primary]}
   return out, metrics
 
 
-def metrics_line(metrics: dict, replica: str) -> str:
-  """One line: the chosen model's headline metrics, then the primary one of the others."""
+# Shown after the headline metrics when present: the positive class's (binary tasks), the loss.
+LINE_EXTRAS = ("precision", "recall", "f1", "loss")
+
+
+def metrics_line(metrics: dict, replica: str, kind: str) -> str:
+  """One line: the chosen model's headline metrics (of objective ``kind``), then the primary one of the others."""
   primary = metrics["primary_metric"]
-  names = {"accuracy": "accuracy", "precision": "precision", "recall": "recall", "f1": "F1",
-           "macro_f1": "macro-F1", "top5_accuracy": "top-5", "mae": "MAE", "rmse": "RMSE", "loss": "loss"}
-  if len(metrics.get("per_class_accuracy", ())) <= 5:
-    names.pop("top5_accuracy")               # every class is in the top 5
+  shown = [m for m in HEADLINE[kind] + LINE_EXTRAS if m in metrics]
+  if len(metrics.get("per_class_accuracy", ())) <= 5 and "top5_accuracy" in shown:
+    shown.remove("top5_accuracy")            # every class is in the top 5
   values = metrics[f"replica_{primary}_values"]
   replicas = (f"replicas' {primary} {metrics[f'replica_{primary}_mean']:.4f} ± "
               f"{metrics[f'replica_{primary}_std']:.4f}")
@@ -143,7 +148,7 @@ def metrics_line(metrics: dict, replica: str) -> str:
   else:
     chosen = f"best replica on val: #{best}" if replica == "best" else f"replica #{replica}"
     others = f"{chosen}; {replicas}; ensemble of {len(values)}: {metrics[f'ensemble_{primary}']:.4f}"
-  return ", ".join(f"{label} {metrics[m]:.4f}" for m, label in names.items() if m in metrics) + f" ({others})"
+  return ", ".join(f"{METRIC_LABELS[m]} {metrics[m]:.4f}" for m in shown) + f" ({others})"
 
 
 FLAGS = flags.FLAGS
@@ -179,7 +184,7 @@ def main(argv):
     print(predictions.drop(columns=[ROW]).to_string(index=False))
     return
   stem = Path(FLAGS.data_file).name.split(".")[0]
-  output = Path(FLAGS.output or run_dir / "predictions" / f"{stem}.csv")
+  output = Path(FLAGS.output or run_dir / predictions_file(stem))
   try:
     output.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(output, predictions.to_csv(index=False))
@@ -187,7 +192,7 @@ def main(argv):
     if metrics is not None:
       metrics_path = output.with_suffix(".metrics.json")
       write_json_atomic(metrics_path, {**metrics, "drops": table.drops})
-      print(f"{metrics_line(metrics, FLAGS.replica)}; metrics in {metrics_path}")
+      print(f"{metrics_line(metrics, FLAGS.replica, load_spec(run_dir).objective.kind)}; metrics in {metrics_path}")
   except OSError as e:
     sys.exit(f"error: cannot write {e.filename or output} ({e.strerror or e}): choose another --output.")
 

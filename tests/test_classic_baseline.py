@@ -9,7 +9,9 @@ import pytest
 
 from lyric_jax.data import sources
 from lyric_jax.data.table import LABEL
-from lyric_jax.experiment import RunSpec, split_table
+from lyric_jax.run.pipeline import split_table
+from lyric_jax.run.rundir import CLASSIC_CACHE_DIR
+from lyric_jax.run.spec import RunSpec
 from lyric_jax.train import classic_baseline as classic
 from lyric_jax.train.objectives import Classification, Regression, evaluate
 
@@ -105,6 +107,6 @@ def test_study_jobs_on_one_split_share_one_baseline(real_data_dir, tmp_path):
   assert [r["jobs"] for r in records] == [["tcc4-text"], ["tcc4-meta", "tcc4-meta-wide"], ["tcc4-combined"]]
   sizes = records[0]["sizes"]
   assert all(r["sizes"] == sizes for r in records) and sum(sizes.values()) == 381   # one split, every tcc4 row
-  assert len(list((tmp_path / "S1" / "classic_baselines").glob("*.json"))) == 3     # where the runs look
+  assert len(list((tmp_path / "S1" / CLASSIC_CACHE_DIR).glob("*.json"))) == 3     # where the runs look
   shown = "/".join(f"{sizes[k]:,}" for k in ("train", "val", "test"))
   assert f"| S1 | tcc4-meta, tcc4-meta-wide | {shown} | HistGradientBoosting (" in markdown(records)

@@ -18,7 +18,10 @@ import chex
 import jax
 import pytest
 
-from lyric_jax.experiment import RunSpec, run
+from lyric_jax.run import artifacts
+from lyric_jax.run.pipeline import run
+from lyric_jax.run.rundir import CHECKPOINTS_DIR, RESULTS_FILE
+from lyric_jax.run.spec import RunSpec
 from lyric_jax.train.checkpoint import CheckpointError, LoopCheckpointer, check_run_dir
 from tests.test_train import run_fit, tiny  # noqa: F401  (tiny is a fixture)
 
@@ -55,7 +58,7 @@ def test_a_nearly_full_disk_stops_before_training(tmp_path, monkeypatch):
   free_space(monkeypatch, 10)
   with pytest.raises(CheckpointError, match=r"Only 10\.0 MiB free .* needs 64\.0 MiB \(--min_free_mb=64\)"):
     run(SPEC, tmp_path / "run")
-  assert not (tmp_path / "run" / "checkpoints").exists()
+  assert not (tmp_path / "run" / CHECKPOINTS_DIR).exists()
 
 
 def test_free_space_must_also_hold_a_checkpoint(tiny, tmp_path, monkeypatch):
@@ -63,7 +66,7 @@ def test_free_space_must_also_hold_a_checkpoint(tiny, tmp_path, monkeypatch):
   check_run_dir(tmp_path / "run", 64)    # the check before loading data passes
   with pytest.raises(CheckpointError, match=r"needs 64\.\d MiB \(--min_free_mb=64 plus 0\.\d MiB for a checkpoint\)"):
     run_fit(tiny, tmp_path, "run", epochs=1)
-  assert not (tmp_path / "run" / "checkpoints").exists()
+  assert not (tmp_path / "run" / CHECKPOINTS_DIR).exists()
 
 
 def test_a_failing_checkpoint_save_is_a_clear_error_and_the_same_command_resumes(tiny, tmp_path, monkeypatch,
@@ -79,11 +82,11 @@ def test_a_failing_checkpoint_save_is_a_clear_error_and_the_same_command_resumes
     with caplog.at_level(logging.ERROR), pytest.raises(CheckpointError) as error:
       run_fit(tiny, tmp_path, "full", epochs=2)
   message = str(error.value)
-  assert str(tmp_path / "full" / "checkpoints") in message and "epoch 2" in message
+  assert str(tmp_path / "full" / CHECKPOINTS_DIR) in message and "epoch 2" in message
   assert "No space left on device" in message and "disk may be full" in message
   assert "rerun the same command: it resumes from the last complete checkpoint" in message
   assert "Traceback" not in caplog.text and not any(r.exc_info for r in caplog.records)
-  assert LoopCheckpointer(tmp_path / "full" / "checkpoints").steps() == [1]
+  assert LoopCheckpointer(tmp_path / "full" / CHECKPOINTS_DIR).steps() == [1]
 
   resumed = run_fit(tiny, tmp_path, "full", epochs=2)
   assert [r["epoch"] for r in resumed.history] == [1, 2]
@@ -91,19 +94,18 @@ def test_a_failing_checkpoint_save_is_a_clear_error_and_the_same_command_resumes
 
 
 def test_a_full_disk_after_training_is_a_clear_error_and_the_rerun_writes_the_results(tmp_path, monkeypatch):
-  import lyric_jax.experiment as experiment
-  write_predictions = experiment.write_eval_predictions
+  write_predictions = artifacts.write_eval_predictions
 
   def no_space(*args, **kwargs):
     raise OSError(errno.ENOSPC, "No space left on device")
 
-  monkeypatch.setattr(experiment, "write_eval_predictions", no_space)
+  monkeypatch.setattr(artifacts, "write_eval_predictions", no_space)
   with pytest.raises(CheckpointError, match=r"Could not write the predictions and results in .*disk may be full"):
     run(SPEC, tmp_path / "run")
-  assert not (tmp_path / "run" / "results.json").exists()
-  monkeypatch.setattr(experiment, "write_eval_predictions", write_predictions)
+  assert not (tmp_path / "run" / RESULTS_FILE).exists()
+  monkeypatch.setattr(artifacts, "write_eval_predictions", write_predictions)
   results = run(SPEC, tmp_path / "run")           # the same command: training is done, outputs are written
-  assert (tmp_path / "run" / "results.json").exists() and results["test"]
+  assert (tmp_path / "run" / RESULTS_FILE).exists() and results.test
 
 
 def test_cli_says_the_disk_is_too_full_in_one_line(tmp_path):

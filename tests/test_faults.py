@@ -25,8 +25,11 @@ from lyric_jax.data import download, sources
 from lyric_jax.data.encode import Preprocessor, TextSpec
 from lyric_jax.data.errors import ConfigError, DataError
 from lyric_jax.data.table import LABEL, Table, select_labels
-from lyric_jax.experiment import INPUTS_FILE, RunSpec, run
-from lyric_jax.rundir import LOCK_FILE, RunDirBusy, write_text_atomic
+from lyric_jax.run.build import optimizer
+from lyric_jax.run.pipeline import run
+from lyric_jax.run.rundir import (CHECKPOINTS_DIR, CONFIG_FILE, INPUTS_FILE, LOCK_FILE, PREPROCESSOR_FILE, RESULTS_FILE,
+                                  TOKENIZER_FILE, RunDirBusy, write_text_atomic)
+from lyric_jax.run.spec import RunSpec
 from lyric_jax.train.checkpoint import CHECKSUMS, STATE, LoopCheckpointer
 from lyric_jax.train.loop import FitConfig, TrainingError, fit, initial_loop_state
 from lyric_jax.train.objectives import Classification
@@ -45,7 +48,8 @@ def largest_file(step_dir: Path) -> Path:
 def restored_params(tiny, checkpoints: Path) -> tuple[int, dict]:
   model, data = tiny
   sample = {k: v[:1] for k, v in data["train"].items() if k != "label"}
-  template = initial_loop_state(model, sample, FitConfig(batch_size=16))
+  cfg = FitConfig(batch_size=16)
+  template = initial_loop_state(model, sample, cfg, optimizer(cfg))
   epoch, loop = LoopCheckpointer(checkpoints).restore_latest(template)
   return epoch, jax.device_get(loop["state"].params)
 
@@ -56,7 +60,7 @@ def restored_params(tiny, checkpoints: Path) -> tuple[int, dict]:
 def test_the_epoch_retrained_after_a_fallback_replaces_the_corrupt_checkpoint(tiny, tmp_path, caplog):
   straight = run_fit(tiny, tmp_path, "straight", epochs=2)
   run_fit(tiny, tmp_path, "run", epochs=2)
-  checkpoints = tmp_path / "run" / "checkpoints"
+  checkpoints = tmp_path / "run" / CHECKPOINTS_DIR
   largest_file(checkpoints / "2").write_bytes(b"")                # a truncated array file
   resumed = run_fit(tiny, tmp_path, "run", epochs=2)
   assert "could not be restored" in caplog.text and "resuming from epoch 1" in caplog.text
@@ -69,7 +73,7 @@ def test_the_epoch_retrained_after_a_fallback_replaces_the_corrupt_checkpoint(ti
 def test_flipped_bits_in_a_checkpoint_are_detected_and_fall_back(tiny, tmp_path, caplog):
   straight = run_fit(tiny, tmp_path, "straight", epochs=2)
   run_fit(tiny, tmp_path, "run", epochs=2)
-  data = largest_file(tmp_path / "run" / "checkpoints" / "2")
+  data = largest_file(tmp_path / "run" / CHECKPOINTS_DIR / "2")
   flipped = bytearray(data.read_bytes())
   middle = len(flipped) // 2
   flipped[middle:middle + 64] = bytes(b ^ 0xFF for b in flipped[middle:middle + 64])
@@ -82,7 +86,7 @@ def test_flipped_bits_in_a_checkpoint_are_detected_and_fall_back(tiny, tmp_path,
 def test_an_array_that_no_longer_matches_its_checksum_is_refused(tiny, tmp_path, caplog):
   """The checksum itself: contents that decode fine but differ from what was saved."""
   run_fit(tiny, tmp_path, "run", epochs=2)
-  sums_file = next(f for f in (tmp_path / "run" / "checkpoints" / "2" / CHECKSUMS).rglob("*") if f.is_file())
+  sums_file = next(f for f in (tmp_path / "run" / CHECKPOINTS_DIR / "2" / CHECKSUMS).rglob("*") if f.is_file())
   sums = json.loads(sums_file.read_text())
   key = next(k for k in sums if "params" in k)
   sums[key] = f"{int(sums[key], 16) ^ 1:08x}"
@@ -96,7 +100,7 @@ def test_an_array_that_no_longer_matches_its_checksum_is_refused(tiny, tmp_path,
 def test_a_broken_latest_step_folder_falls_back_to_the_previous_step(tiny, tmp_path, damage):
   straight = run_fit(tiny, tmp_path, "straight", epochs=3)
   run_fit(tiny, tmp_path, "run", epochs=2)
-  checkpoints = tmp_path / "run" / "checkpoints"
+  checkpoints = tmp_path / "run" / CHECKPOINTS_DIR
   if damage == "no_state_item":
     shutil.rmtree(checkpoints / "2" / STATE)
   else:
@@ -129,7 +133,7 @@ def test_resuming_on_changed_data_is_refused_with_the_fix(tmp_path):
   tcc_fixture(moved / "tcc_ceds_music.csv", tcc_rows(90, offset=1))   # swapped between kill and rerun
   with pytest.raises(DataError, match=r"trained on other data: .*tcc_ceds_music\.csv.*--overwrite"):
     run(with_epochs(spec, 3), tmp_path / "run", data_dir=str(moved))
-  assert len(json.loads((tmp_path / "run" / "results.json").read_text())["history"]) == 2   # untouched
+  assert len(json.loads((tmp_path / "run" / RESULTS_FILE).read_text())["history"]) == 2   # untouched
 
 
 def with_epochs(spec: RunSpec, epochs: int) -> RunSpec:
@@ -140,14 +144,14 @@ def with_epochs(spec: RunSpec, epochs: int) -> RunSpec:
 
 def test_a_second_process_on_a_run_dir_is_refused_and_a_dead_ones_lock_taken_over(tmp_path, capsys):
   run_dir = tmp_path / "run"
-  holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from lyric_jax.rundir import locked\n"
+  holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from lyric_jax.run.rundir import locked\n"
                              f"with locked({str(run_dir)!r}):\n  print('held', flush=True); time.sleep(60)"],
                             cwd=ROOT, stdout=subprocess.PIPE, text=True)
   try:
     assert holder.stdout.readline().strip() == "held"
     with pytest.raises(RunDirBusy, match=rf"{run_dir} is in use by another run \(pid {holder.pid} on .*\)"):
       run(SPEC, run_dir)
-    assert not (run_dir / "config.json").exists()
+    assert not (run_dir / CONFIG_FILE).exists()
   finally:
     holder.kill()                      # like kill -9: the lock file keeps its pid, the lock goes
     holder.wait()
@@ -161,7 +165,7 @@ def test_a_second_process_on_a_run_dir_is_refused_and_a_dead_ones_lock_taken_ove
 # --- 6: run files are whole or absent --------------------------------------------------------
 
 def test_a_kill_while_a_run_file_is_written_leaves_the_old_file(tmp_path, monkeypatch):
-  path = tmp_path / "config.json"
+  path = tmp_path / CONFIG_FILE
   path.write_text('{"old": 1}')
 
   def killed(*args):
@@ -170,7 +174,7 @@ def test_a_kill_while_a_run_file_is_written_leaves_the_old_file(tmp_path, monkey
   monkeypatch.setattr(os, "replace", killed)
   with pytest.raises(KeyboardInterrupt):
     write_text_atomic(path, '{"new": 2}' * 1000)
-  assert path.read_text() == '{"old": 1}' and [p.name for p in tmp_path.iterdir()] == ["config.json"]
+  assert path.read_text() == '{"old": 1}' and [p.name for p in tmp_path.iterdir()] == [CONFIG_FILE]
 
 
 def test_the_preprocessor_is_written_tokenizer_first_and_each_file_whole(tmp_path, monkeypatch):
@@ -180,7 +184,7 @@ def test_the_preprocessor_is_written_tokenizer_first_and_each_file_whole(tmp_pat
   replace = os.replace
   monkeypatch.setattr(os, "replace", lambda src, dst: (written.append(Path(dst).name), replace(src, dst)))
   pre.save(tmp_path)
-  assert written == ["tokenizer.json", "preprocessor.json"]     # the spec's presence means both are there
+  assert written == [TOKENIZER_FILE, PREPROCESSOR_FILE]     # the spec's presence means both are there
   assert Preprocessor.load(tmp_path).vocab_size == pre.vocab_size
 
 
@@ -229,8 +233,8 @@ def test_cli_fallback_ctrl_c_and_unwritable_output_say_one_line(tmp_path):
   workdir = f"--workdir={tmp_path}"
   first = cli(*LM, "--epochs=2", workdir, "--run_name=r")
   assert first.returncode == 0, first.stderr[-2000:]
-  largest_file(tmp_path / "r" / "checkpoints" / "2").write_bytes(b"")
-  (tmp_path / "r" / "results.json").unlink()
+  largest_file(tmp_path / "r" / CHECKPOINTS_DIR / "2").write_bytes(b"")
+  (tmp_path / "r" / RESULTS_FILE).unlink()
   rerun = cli(*LM, "--epochs=2", workdir, "--run_name=r")
   assert rerun.returncode == 0 and "Resumed from epoch 1 of 2" in rerun.stdout
   assert len(rerun.stderr.strip().splitlines()) == 1 and "could not be restored" in rerun.stderr
@@ -251,7 +255,7 @@ def test_cli_fallback_ctrl_c_and_unwritable_output_say_one_line(tmp_path):
                               env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
   deadline = time.time() + 120
-  while not list((tmp_path / "c" / "checkpoints").glob("[0-9]*")) and time.time() < deadline:
+  while not list((tmp_path / "c" / CHECKPOINTS_DIR).glob("[0-9]*")) and time.time() < deadline:
     time.sleep(0.2)
   long_run.send_signal(signal.SIGINT)
   _, stderr = long_run.communicate(timeout=120)
@@ -280,7 +284,8 @@ def test_nan_in_the_first_epoch_says_no_checkpoint_was_written(tiny, tmp_path):
   model, data = tiny
   broken = {**data, "train": {**data["train"], "label": data["train"]["label"] + 99}}
   with pytest.raises(TrainingError, match=r"epoch 1 for every replica .*no checkpoint was written"):
-    fit(model, Classification(3), broken, FitConfig(epochs=2, batch_size=16, progress=False), tmp_path / "nan")
+    cfg = FitConfig(epochs=2, batch_size=16, progress=False)
+    fit(model, Classification(3), broken, cfg, tmp_path / "nan", tx=optimizer(cfg))
 
 
 def test_a_resume_says_so_and_fewer_epochs_than_trained_are_refused(tiny, tmp_path, capsys):

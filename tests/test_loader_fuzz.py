@@ -35,8 +35,9 @@ from hypothesis import strategies as st
 from lyric_jax.data import clean, lyrics_genre, sentiment, sources, spotify_tracks, synthetic
 from lyric_jax.data.errors import DataError
 from lyric_jax.data.table import LABEL, ROW, TEXT
-from lyric_jax.experiment import RunSpec
 from lyric_jax.predict import read_input
+from lyric_jax.run.rundir import CONFIG_FILE
+from lyric_jax.run.spec import RunSpec
 
 FUZZ = settings(max_examples=40, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -440,7 +441,7 @@ def run_config(tmp: Path, name: str, options: dict, labels=()) -> Path:
   run_dir = tmp / "run"
   run_dir.mkdir()
   spec = RunSpec(experiment="fuzz", dataset=name, model="", dataset_options=options, labels=tuple(labels))
-  (run_dir / "config.json").write_text(json.dumps(spec.to_json()))
+  (run_dir / CONFIG_FILE).write_text(json.dumps(spec.to_json()))
   return run_dir
 
 

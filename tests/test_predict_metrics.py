@@ -3,14 +3,17 @@ results.json's test summary (every key, loss and top-5 included) for the chosen 
 ensemble, with no warnings; results.json carries the ensemble and the classic baseline."""
 
 import dataclasses
+import json
 import warnings
 
 import numpy as np
 import pytest
 
 from lyric_jax.data.encode import TextSpec
-from lyric_jax.experiment import RunSpec, load_table, run, split_table
 from lyric_jax.predict import metrics_line, predict
+from lyric_jax.run.pipeline import load_table, run, split_table
+from lyric_jax.run.rundir import RESULTS_FILE
+from lyric_jax.run.spec import RunSpec
 from lyric_jax.train.loop import FitConfig
 from lyric_jax.train.objectives import ObjectiveSpec
 
@@ -48,13 +51,13 @@ def test_predicting_the_test_split_reproduces_results_json(finished):
     warnings.simplefilter("error")            # e.g. pandas' PerformanceWarning for fragmented frames
     _, best = predict(run_dir, test, "best")
     _, together = predict(run_dir, test, "ensemble")
-  chosen = int(np.argmax([s[results["select_metric"]] for s in results["val"]]))
-  assert best["best_replica"] == chosen and set(results["test"][chosen]) <= set(best)
-  assert_same_summary(best, results["test"][chosen])
-  assert_same_summary(together, results["ensemble"]["test"])
-  primary = results["headline"][0]
-  np.testing.assert_allclose(best[f"replica_{primary}_values"], [s[primary] for s in results["test"]], rtol=2e-5)
-  assert best[f"ensemble_{primary}"] == pytest.approx(results["ensemble"]["test"][primary], rel=2e-5)
+  chosen = results.best_replica()
+  assert best["best_replica"] == chosen and set(results.test[chosen]) <= set(best)
+  assert_same_summary(best, results.test[chosen])
+  assert_same_summary(together, results.ensemble["test"])
+  primary = results.headline[0]
+  np.testing.assert_allclose(best[f"replica_{primary}_values"], [s[primary] for s in results.test], rtol=2e-5)
+  assert best[f"ensemble_{primary}"] == pytest.approx(results.ensemble["test"][primary], rel=2e-5)
   if spec.objective.kind == "classification":
     assert best["loss"] > 0 and 0 < best["top5_accuracy"] < 1       # were 0.0 before
   _, alias = predict(run_dir, test, "mean")
@@ -62,23 +65,24 @@ def test_predicting_the_test_split_reproduces_results_json(finished):
 
 
 def test_metrics_line_names_the_chosen_model_and_the_others(finished):
-  _, run_dir, results, test = finished
+  spec, run_dir, results, test = finished
   _, best = predict(run_dir, test, "best")
   _, together = predict(run_dir, test, "ensemble")
-  primary = results["headline"][0]
-  line = metrics_line(best, "best")
+  primary = results.headline[0]
+  line = metrics_line(best, "best", spec.objective.kind)
   assert f"(best replica on val: #{best['best_replica']}; replicas' {primary} " in line
   assert f"; ensemble of 2: {together[primary]:.4f})" in line
-  line = metrics_line(together, "ensemble")
+  line = metrics_line(together, "ensemble", spec.objective.kind)
   assert line.startswith(f"{ {'accuracy': 'accuracy', 'mae': 'MAE'}[primary]} {together[primary]:.4f}")
   assert "(ensemble of 2 replicas; replicas' " in line and f"; best on val (#{best['best_replica']}): " in line
 
 
 def test_results_json_has_the_ensemble_and_the_classic_baseline(finished):
-  spec, _, results, _ = finished
-  assert results["ensemble"]["replicas"] == 2 and set(results["ensemble"]["val"]) == set(results["val"][0])
-  classic = results["classic_baseline"]
-  assert set(classic["test"]) == set(results["test"][0]) and classic["fit_seconds"] > 0
+  spec, run_dir, results, _ = finished
+  assert json.loads((run_dir / RESULTS_FILE).read_text()) == json.loads(json.dumps(results.to_json()))
+  assert results.ensemble["replicas"] == 2 and set(results.ensemble["val"]) == set(results.val[0])
+  classic = results.classic_baseline
+  assert set(classic["test"]) == set(results.test[0]) and classic["fit_seconds"] > 0
   kind = {"classification": "stack: ", "regression": "TF-IDF"}[spec.objective.kind]
   assert classic["name"].startswith(kind) and classic["params"] in [g["params"] for g in classic["grid"]]
 
@@ -86,7 +90,7 @@ def test_results_json_has_the_ensemble_and_the_classic_baseline(finished):
 def test_classic_baseline_can_be_turned_off(tmp_path):
   spec = dataclasses.replace(SPECS["classification"], classic_baseline=False, fit=dataclasses.replace(FIT, epochs=1))
   results = run(spec, tmp_path / "run")
-  assert results["classic_baseline"] == {"skipped": "turned off (--noclassic_baseline)"}
+  assert results.classic_baseline == {"skipped": "turned off (--noclassic_baseline)"}
 
 
 def test_summaries_of_outputs_do_not_depend_on_the_chunk_size():

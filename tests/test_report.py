@@ -3,7 +3,9 @@
 import numpy as np
 
 from lyric_jax.report import plots
-from lyric_jax.report.tables import results_markdown, selected_replicas
+from lyric_jax.report.tables import results_markdown
+from lyric_jax.run.results import Results
+from lyric_jax.run.rundir import SPLIT_FILE
 
 
 def fake_results(val, test):
@@ -17,12 +19,16 @@ def fake_results(val, test):
           "train_examples_per_second": 1.0, "history": []}
 
 
+def markdown(results: dict) -> str:
+  return results_markdown(Results.from_json(results))
+
+
 def test_learning_rate_is_selected_on_validation_not_test():
   # replicas: (s0, 1e-3), (s0, 1e-2), (s1, 1e-3), (s1, 1e-2); 1e-2 wins on val, 1e-3 on test
   results = fake_results(val=[0.5, 0.7, 0.5, 0.7], test=[0.9, 0.6, 0.9, 0.62])
-  lr, idx = selected_replicas(results)
+  lr, idx = Results.from_json(results).selected()
   assert lr == 1e-2 and idx == [1, 3]
-  table = results_markdown(results)        # results.json written before the ensemble and classic rows
+  table = markdown(results)        # results.json written before the ensemble and classic rows
   assert "| ours: lr 0.01, mean ± std over 2 seeds | 61.00 ± 1.00 | 61.00 ± 1.00 | 100.00 ± 0.00 |" in table
   assert "| majority class | 50.00 |" in table and "| study (its data) | 65.30 (S1 metadata MLP" in table
   assert "0.01 (selected on val)" in table and "ensemble" not in table and "Reading" not in table
@@ -35,13 +41,13 @@ def test_ensemble_and_classic_baseline_rows_and_the_reading():
   results["classic_baseline"] = {"name": "TF-IDF + LR", "params": {"C": 3.0}, "train_rows": 100, "tuned_on_rows": 100,
                                  "fit_seconds": 2.0, "select_metric": "accuracy", "val": metrics(0.6),
                                  "test": metrics(0.65)}
-  table = results_markdown(results)
+  table = markdown(results)
   assert "| ours: ensemble of all 4 replicas (mean probabilities) | 66.00 | 66.00 | 100.00 |" in table
   assert "| classic baseline, same split: TF-IDF + LR (C 3; tuned on val; 2 s) | 65.00 | 65.00 | 100.00 |" in table
   assert ("the net (mean over seeds) loses by 4.00 points of accuracy (61.00 vs 65.00), "
           "its ensemble wins by 1.00.") in table
   results["classic_baseline"] = {"skipped": "scikit-learn is not installed"}
-  assert "| classic baseline: skipped (scikit-learn is not installed) |  |  |  |" in results_markdown(results)
+  assert "| classic baseline: skipped (scikit-learn is not installed) |  |  |  |" in markdown(results)
 
 
 def test_plots_are_written(tmp_path):
@@ -54,8 +60,8 @@ def test_plots_are_written(tmp_path):
 
 def test_run_report_says_how_the_split_was_grouped():
   results = fake_results(val=[0.5] * 4, test=[0.5] * 4)
-  assert "split.csv" not in results_markdown(results)       # results written before groupings
+  assert SPLIT_FILE not in markdown(results)       # results written before groupings
   results["data"]["split_groups"] = {"grouping": "artist", "rows": 1200, "groups": 300, "largest_group": 40,
                                      "merged": {"track": 0, "artist": 880, "text": 20}}
   assert ("2 classes. Split groups (artist): 1,200 rows → 300 groups (track key merged 0, artist key merged 880, "
-          "text hash merged 20; largest group 40 rows); each row's split is in split.csv.") in results_markdown(results)
+          f"text hash merged 20; largest group 40 rows); each row's split is in {SPLIT_FILE}.") in markdown(results)

@@ -1,6 +1,5 @@
 """experiments.reproduce: study job lists, skipping studies without data, reuse, the results tables."""
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -9,8 +8,9 @@ import pytest
 from experiments.studies import BUDGETS, DATA_DIR, Job, Study, all_studies
 from experiments.studies.tasks import Options, plan, reproduce
 from lyric_jax.data import sources
-from lyric_jax.experiment import RunSpec, finished_results, spec_diffs
 from lyric_jax.report import collect
+from lyric_jax.run.results import Results
+from lyric_jax.run.rundir import RESULTS_FILE
 
 
 def fake_data_dir(path: Path) -> Path:
@@ -92,7 +92,7 @@ def test_tiny_reproduce_end_to_end_then_reuse(tmp_path, capsys):
   assert row.count(" ± ") == 2 and "synthetic: 160 rows, 4 classes" in row and "| 1 (1, 1) |" in row
   assert "No results: broken (flags refused" in text and "--run_name=tiny" in text and "Nothing to read." in text
 
-  results = tmp_path / "runs" / "S9" / "tiny" / "results.json"
+  results = tmp_path / "runs" / "S9" / "tiny" / RESULTS_FILE
   written = results.stat().st_mtime_ns
   reproduce([study], options, output)
   assert "S9 tiny: reuse (finished run dir)" in capsys.readouterr().out
@@ -123,14 +123,14 @@ def fixture_results(objective: str) -> dict:
 def test_tables_from_results_json(tmp_path):
   run_dir = tmp_path / "tcc4-meta"
   run_dir.mkdir()
-  (run_dir / "results.json").write_text(json.dumps(fixture_results("classification")))
+  (run_dir / RESULTS_FILE).write_text(json.dumps(fixture_results("classification")))
   classes = collect.table([collect.load(run_dir)], metrics=("top5_accuracy",)).splitlines()
   assert classes[0].startswith("| run | data (source: rows, classes, train/val/test) | model | epochs")
   assert "test top-5 %" in classes[0] and classes[1].count("---") == classes[0].count("|") - 1
   assert classes[2] == ("| tcc4-meta | tcc_ceds: 381 rows, 4 classes, 305/38/38 | meta (lr 0.001) | 3 (2, 3) "
                         "| 65.00 ± 5.00 | 55.00 ± 5.00 | 90.00 ± 0.00 | 34.2 "
                         "| 65.3 (S1 metadata MLP, val accuracy, 4 genres) | 123 |")
-  scores = collect.table([("cnn", fixture_results("regression"))]).splitlines()
+  scores = collect.table([("cnn", Results.from_json(fixture_results("regression")))]).splitlines()
   assert "random-sampling benchmark MAE" in scores[0]
   assert scores[2] == ("| cnn | imdb_ratings: 25,000 rows, scores 0.10–1.00, 5,000/2,500/2,500 "
                        "| cnn, track-grouped split (lr 0.001) "
@@ -145,7 +145,7 @@ def test_study_tables_add_ensemble_rows_and_one_classic_row_per_split():
     results["ensemble"] = {"replicas": 2, "val": {"accuracy": 0.5}, "test": {"accuracy": acc, "macro_f1": 0.5}}
     results["classic_baseline"] = {"name": "HistGradientBoosting", "params": {"learning_rate": 0.1}, "train_rows": 305,
                                    "fit_seconds": 3.0, "val": {"accuracy": 0.5}, "test": {"accuracy": 0.75}}
-    runs.append((name, results))
+    runs.append((name, Results.from_json(results)))
   lines = collect.table(runs).splitlines()
   assert [line.split(" | ")[0] for line in lines[2:]] == ["| a", "| ↳ ensemble", "| ↳ classic baseline (same split: a, b)",
                                                           "| b", "| ↳ ensemble"]
@@ -154,20 +154,6 @@ def test_study_tables_add_ensemble_rows_and_one_classic_row_per_split():
   assert all(line.count("|") == lines[0].count("|") for line in lines)
   scores = fixture_results("regression")
   scores["ensemble"] = {"replicas": 2, "val": {}, "test": {"mae": 0.27, "rmse": 0.3}}
-  rows = collect.table([("cnn", scores)]).splitlines()
+  rows = collect.table([("cnn", Results.from_json(scores))]).splitlines()
   assert rows[3].startswith("| ↳ ensemble |  | mean of all 2 replicas' scores |  | 0.2700 | 0.3000 |")
   assert rows[3].count("|") == rows[0].count("|")
-
-
-def test_an_older_config_without_a_model_argument_is_the_same_run(tmp_path):
-  # Runs made before lyrics_meta had --meta_dropout stored no 'dropout': the model's default, 0.0.
-  spec = RunSpec(experiment="lyrics_meta", dataset="tcc_ceds", model="meta",
-                 model_kwargs={"hidden": [18, 12, 8], "dropout": 0.0}, text=None)
-  old = {**spec.to_json(), "model_kwargs": {"hidden": [18, 12, 8]}}
-  assert spec_diffs(old, spec) == []
-  assert spec_diffs({**old, "model_kwargs": {"hidden": [18, 12, 8], "dropout": 0.2}}, spec) == [
-      "model_kwargs.dropout: 0.2 → 0.0"]
-  (tmp_path / "results.json").write_text(json.dumps({"spec": old}))
-  assert finished_results(spec, tmp_path) is not None
-  longer = dataclasses.replace(spec, fit=dataclasses.replace(spec.fit, epochs=spec.fit.epochs + 1))
-  assert finished_results(longer, tmp_path) is None        # more epochs: the run would go on training

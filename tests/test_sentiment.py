@@ -7,9 +7,10 @@ import pytest
 from lyric_jax.data import sources
 from lyric_jax.data.encode import Preprocessor
 from lyric_jax.data.errors import DataError
-from lyric_jax.experiment import RunSpec, objective_for
 from lyric_jax.report.attention import attention_heatmap, token_grid
 from lyric_jax.report.published import published_context, published_metrics
+from lyric_jax.run.build import objective_for
+from lyric_jax.run.spec import RunSpec
 from lyric_jax.train.objectives import classification_summary, resolve_select_metric
 from tests import sentiment_fixtures as fx
 

@@ -17,8 +17,10 @@ PARITY_SCRIPT = textwrap.dedent("""
     import jax, numpy as np, chex
     from lyric_jax.data import sources
     from lyric_jax.data.encode import Preprocessor, TextSpec
-    from lyric_jax.experiment import RunSpec, split_table
     from lyric_jax.models import registry
+    from lyric_jax.run.build import optimizer
+    from lyric_jax.run.pipeline import split_table
+    from lyric_jax.run.spec import RunSpec
     from lyric_jax.train.loop import FitConfig, fit
     from lyric_jax.train.objectives import Classification
 
@@ -33,7 +35,7 @@ PARITY_SCRIPT = textwrap.dedent("""
     def train(devices, shard):
       cfg = FitConfig(epochs=2, batch_size=16, eval_batch_size=32, seeds=(0, 1, 2, 3), progress=False,
                       devices=devices, shard=shard)
-      return fit(model, Classification(3), data, cfg, tempfile.mkdtemp())
+      return fit(model, Classification(3), data, cfg, tempfile.mkdtemp(), tx=optimizer(cfg))
 
     single = train(1, "data")
     for shard in sys.argv[4].split(","):

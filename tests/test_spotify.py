@@ -16,9 +16,13 @@ from lyric_jax.data.encode import Preprocessor
 from lyric_jax.data.errors import DataError
 from lyric_jax.data.spotify_tracks import FEATURES, read_spotify_tracks
 from lyric_jax.data.table import GROUP, LABEL
-from lyric_jax.experiment import RunSpec, load_spec, load_table, split_table
 from lyric_jax.report import collect, confusions, plots
 from lyric_jax.report.tables import results_markdown
+from lyric_jax.run.pipeline import load_table, split_table
+from lyric_jax.run.results import Results
+from lyric_jax.run.rundir import (CONFUSION_PNG, LEARNING_CURVES_PNG, PREDICTIONS_DIR, PREPROCESSOR_FILE, REPORT_FILE,
+                                  RESULTS_FILE, predictions_file)
+from lyric_jax.run.spec import RunSpec, load_spec
 
 MERGE = "spotify_114_to_66"
 # Eight of the 114 genres, merging into four: pop, rock, metal, jazz.
@@ -157,10 +161,10 @@ def test_e2e_train_and_predict_with_and_without_labels(data_file, tmp_path):
       capture_output=True, text=True, env=env, timeout=300)
   assert train.returncode == 0, train.stderr[-3000:]
   run_dir = workdir / "spotify-mlp_dropout-spotify114-spotify_114_to_66"
-  results = json.loads((run_dir / "results.json").read_text())
+  results = json.loads((run_dir / RESULTS_FILE).read_text())
   assert results["data"]["labels"] == ["jazz", "metal", "pop", "rock"]
-  assert {"RESULTS.md", "confusion.png", "learning_curves.png"} <= {p.name for p in run_dir.iterdir()}
-  assert "Most-confused label pairs" in (run_dir / "RESULTS.md").read_text()
+  assert {REPORT_FILE, CONFUSION_PNG, LEARNING_CURVES_PNG} <= {p.name for p in run_dir.iterdir()}
+  assert "Most-confused label pairs" in (run_dir / REPORT_FILE).read_text()
   header, _, row, ensemble, classic = collect.table([collect.load(run_dir)], metrics=("top5_accuracy",)).splitlines()
   assert row.count("±") == 3                                   # accuracy, macro-F1, top-5
   assert ensemble.startswith("| ↳ ensemble |") and classic.startswith("| ↳ classic baseline (this split) |")
@@ -169,7 +173,7 @@ def test_e2e_train_and_predict_with_and_without_labels(data_file, tmp_path):
   # The run's own preprocessing: fitted on exactly the rows of its train split.
   spec = load_spec(run_dir)
   train_rows = split_table(load_table(spec, str(data_file.parent)), spec)["train"].frame
-  saved = json.loads((run_dir / "preprocessor.json").read_text())
+  saved = json.loads((run_dir / PREPROCESSOR_FILE).read_text())
   np.testing.assert_allclose(saved["feature_mean"], train_rows[FEATURES].to_numpy(np.float64).mean(0),
                              rtol=1e-6)
 
@@ -179,12 +183,12 @@ def test_e2e_train_and_predict_with_and_without_labels(data_file, tmp_path):
     out = subprocess.run([sys.executable, "-m", "lyric_jax.predict", f"--run_dir={run_dir}",
                           f"--data_file={path}"], capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
-    predictions = pd.read_csv(run_dir / "predictions" / f"{path.name.split('.')[0]}.csv")
+    predictions = pd.read_csv(run_dir / predictions_file(path.name.split('.')[0]))
     assert set(predictions["predicted"]) <= {"jazz", "metal", "pop", "rock"}
     assert ("label" in predictions) == labeled
     if labeled:   # the file's 114-genre labels are merged exactly as in training
       assert set(predictions["label"]) == {"jazz", "metal", "pop", "rock"}
-      metrics = json.loads((run_dir / "predictions" / "dataset.metrics.json").read_text())
+      metrics = json.loads((run_dir / PREDICTIONS_DIR / "dataset.metrics.json").read_text())
       assert 0 <= metrics["accuracy"] <= 1 and len(metrics["replica_accuracy_values"]) == 2
     else:
       assert len(predictions) == 30
@@ -197,6 +201,7 @@ def test_results_markdown_shows_the_studys_merged_number():
   results = {"spec": spec, "test": [summary], "val": [summary], "eval_split": "test",
              "data": {"rows": 20, "drops": {}, "split_sizes": {}, "labels": ["pop", "rock"]},
              "replicas": [{"seed": 0, "lr": 1e-3}], "best_epoch": [1], "majority_rate": 0.5,
-             "train_examples_per_second": 1.0}
-  assert "40.79 (S4 Dense(250)→LSTM(80), test accuracy, 66 merged genres)" in results_markdown(results)
-  assert "pop ↔ rock | 6 | 6" in results_markdown(results)
+             "train_examples_per_second": 1.0, "history": []}
+  markdown = results_markdown(Results.from_json(results))
+  assert "40.79 (S4 Dense(250)→LSTM(80), test accuracy, 66 merged genres)" in markdown
+  assert "pop ↔ rock | 6 | 6" in markdown

@@ -8,8 +8,11 @@ import pytest
 
 from lyric_jax.data import sources
 from lyric_jax.data.encode import Preprocessor, TextSpec
-from lyric_jax.experiment import RunSpec, split_table
 from lyric_jax.models import registry
+from lyric_jax.run.build import optimizer
+from lyric_jax.run.pipeline import split_table
+from lyric_jax.run.rundir import CHECKPOINTS_DIR
+from lyric_jax.run.spec import RunSpec
 from lyric_jax.train import steps
 from lyric_jax.train.checkpoint import CheckpointError
 from lyric_jax.train.loop import FitConfig, TrainingError, fit, initial_loop_state
@@ -32,7 +35,7 @@ def run_fit(tiny, tmp_path, name, **cfg):
   model, data = tiny
   cfg = FitConfig(**{"epochs": 2, "batch_size": 16, "progress": False, **cfg})
   (tmp_path / name).mkdir(exist_ok=True)
-  return fit(model, Classification(3), data, cfg, tmp_path / name)
+  return fit(model, Classification(3), data, cfg, tmp_path / name, tx=optimizer(cfg))
 
 
 def params_of(result, replica):
@@ -84,7 +87,8 @@ def test_learning_rates_really_differ_per_replica(tiny, tmp_path):
   cfg = FitConfig(batch_size=16, learning_rates=(1e-30, 1e-2))     # lr 1e-30: a step too small to see
   result = run_fit(tiny, tmp_path, "lrs", epochs=1, learning_rates=cfg.learning_rates)
   model, data = tiny
-  init = initial_loop_state(model, {k: v[:1] for k, v in data["train"].items() if k != "label"}, cfg)["state"]
+  sample = {k: v[:1] for k, v in data["train"].items() if k != "label"}
+  init = initial_loop_state(model, sample, cfg, optimizer(cfg))["state"]
   chex.assert_trees_all_close(params_of(result, 0), jax.tree.map(lambda x: np.asarray(x[0]), init.params),
                               atol=1e-20)
   with pytest.raises(AssertionError):
@@ -102,7 +106,7 @@ def test_resume_gives_the_same_parameters_as_an_uninterrupted_run(tiny, tmp_path
 
 def test_corrupt_latest_checkpoint_falls_back_then_errors(tiny, tmp_path, caplog):
   run_fit(tiny, tmp_path, "corrupt", epochs=2)
-  ckpt = tmp_path / "corrupt" / "checkpoints"
+  ckpt = tmp_path / "corrupt" / CHECKPOINTS_DIR
   for f in (ckpt / "2").rglob("*"):
     if f.is_file():
       f.write_bytes(b"garbage")
@@ -123,7 +127,8 @@ def test_incompatible_checkpoint_is_a_clear_error(tiny, tmp_path):
   model, data = tiny
   other = registry.build("text", num_classes=3, vocab_size=model.vocab_size, embed=4, hidden=8)
   with pytest.raises(CheckpointError, match="model or data config changed"):
-    fit(other, Classification(3), data, FitConfig(epochs=2, batch_size=16, progress=False), tmp_path / "shape")
+    cfg = FitConfig(epochs=2, batch_size=16, progress=False)
+    fit(other, Classification(3), data, cfg, tmp_path / "shape", tx=optimizer(cfg))
 
 
 def test_nan_loss_stops_with_the_replica_and_keeps_last_good_checkpoint(tiny, tmp_path):
@@ -131,9 +136,10 @@ def test_nan_loss_stops_with_the_replica_and_keeps_last_good_checkpoint(tiny, tm
   model, data = tiny
   bad = dict(data)
   with pytest.raises(TrainingError, match=r"epoch 2 for every replica .*#0 .*#1.*checkpoint \(epoch 1\)"):
+    cfg = FitConfig(epochs=2, batch_size=16, progress=False, learning_rates=(1e-3, 1e-3))
     fit(model, Classification(3), {**bad, "train": {**data["train"], "label": data["train"]["label"] + 99}},
-        FitConfig(epochs=2, batch_size=16, progress=False, learning_rates=(1e-3, 1e-3)), tmp_path / "nan")
-  assert sorted(int(p.name) for p in (tmp_path / "nan" / "checkpoints").iterdir() if p.name.isdigit()) == [1]
+        cfg, tmp_path / "nan", tx=optimizer(cfg))
+  assert sorted(int(p.name) for p in (tmp_path / "nan" / CHECKPOINTS_DIR).iterdir() if p.name.isdigit()) == [1]
 
 
 def test_early_stopping_keeps_best_epoch(tiny, tmp_path):

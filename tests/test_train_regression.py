@@ -13,7 +13,9 @@ from lyric_jax.data.batches import SAMPLE_WEIGHT
 from lyric_jax.data.encode import Preprocessor, TextSpec
 from lyric_jax.data.glove import EmbeddingSpec
 from lyric_jax.data.weights import balancing_weights
-from lyric_jax.experiment import EMBEDDING_PARAM, RunSpec, optimizer_for, split_table
+from lyric_jax.run.build import EMBEDDING_PARAM, optimizer_for
+from lyric_jax.run.pipeline import split_table
+from lyric_jax.run.spec import RunSpec
 from lyric_jax.models import registry
 from lyric_jax.data.batches import iterate_batches
 from lyric_jax.train.loop import FitConfig, fit, initial_loop_state

@@ -18,7 +18,9 @@ from pathlib import Path
 
 from experiments.studies import Job, Study
 from experiments.studies.markdown import results_markdown
-from lyric_jax.experiment import CONFIG_FILE, RunSpec, finished_results
+from lyric_jax.run.results import Results, finished_results
+from lyric_jax.run.rundir import CONFIG_FILE
+from lyric_jax.run.spec import RunSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,7 +42,7 @@ class Task:
   run_dir: Path
   spec: RunSpec | None = None
   error: str | None = None     # why it could not run, or how it failed
-  results: dict | None = None  # its finished results.json
+  results: Results | None = None   # its finished results.json
   reused: bool = False
 
   def shell(self, width: int = 100) -> str:

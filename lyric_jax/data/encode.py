@@ -17,9 +17,7 @@ from tokenizers import Tokenizer
 from lyric_jax.data import tokenize
 from lyric_jax.data.errors import DataError, require
 from lyric_jax.data.table import LABEL, TEXT, Table
-from lyric_jax.rundir import write_json_atomic, write_text_atomic
-
-_SPEC_FILE, _TOKENIZER_FILE = "preprocessor.json", "tokenizer.json"
+from lyric_jax.run.rundir import PREPROCESSOR_FILE, TOKENIZER_FILE, write_json_atomic, write_text_atomic
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,16 +151,16 @@ class Preprocessor:
     directory = Path(directory)
     spec = {k: v for k, v in dataclasses.asdict(self).items() if k != "tokenizer"}
     if self.tokenizer is not None:
-      write_text_atomic(directory / _TOKENIZER_FILE, self.tokenizer.to_str())
-    write_json_atomic(directory / _SPEC_FILE, spec)
+      write_text_atomic(directory / TOKENIZER_FILE, self.tokenizer.to_str())
+    write_json_atomic(directory / PREPROCESSOR_FILE, spec)
 
   @classmethod
   def load(cls, directory: str | Path) -> "Preprocessor":
     directory = Path(directory)
-    if not (directory / _SPEC_FILE).exists():
-      raise DataError(f"{directory} has no {_SPEC_FILE}: is it a lyric_jax run directory?")
-    spec = json.loads((directory / _SPEC_FILE).read_text())
-    tokenizer_path = directory / _TOKENIZER_FILE
+    if not (directory / PREPROCESSOR_FILE).exists():
+      raise DataError(f"{directory} has no {PREPROCESSOR_FILE}: is it a lyric_jax run directory?")
+    spec = json.loads((directory / PREPROCESSOR_FILE).read_text())
+    tokenizer_path = directory / TOKENIZER_FILE
     tokenizer = tokenize.load_tokenizer(tokenizer_path) if tokenizer_path.exists() else None
     return cls(**spec, tokenizer=tokenizer)
 

@@ -15,9 +15,9 @@ import numpy as np
 from lyric_jax.data.grouping import describe_groups
 from lyric_jax.report.confusions import confused_pairs
 from lyric_jax.report.published import published, published_context, published_metrics
-from lyric_jax.train.objectives import Regression, resolve_select_metric
+from lyric_jax.run.results import Results
+from lyric_jax.run.rundir import SPLIT_FILE
 
-HEADLINE_METRICS = ("accuracy", "macro_f1", "top5_accuracy")
 # Shown when the summaries have them: the positive class's (binary tasks) and macro recall
 # (SemEval's headline metric).
 EXTRA_METRICS = ("precision", "recall", "f1", "macro_recall")
@@ -33,93 +33,67 @@ def split_groups_sentence(data: dict) -> str:
   if "split_groups" not in data:
     return ""
   line = describe_groups(data["split_groups"])
-  return f" {line[0].upper()}{line[1:]}; each row's split is in split.csv."
+  return f" {line[0].upper()}{line[1:]}; each row's split is in {SPLIT_FILE}."
 
 
-def lr_groups(results: dict) -> dict[float, list[int]]:
-  groups: dict[float, list[int]] = {}
-  for i, replica in enumerate(results["replicas"]):
-    groups.setdefault(replica["lr"], []).append(i)
-  return groups
-
-
-def selected_replicas(results: dict) -> tuple[float, list[int]]:
-  """The learning rate whose seeds have the best mean validation score, and their indices."""
-  metric = results.get("select_metric") or _select_metric(results)
-  groups = lr_groups(results)
-  lr = max(groups, key=lambda g: np.mean([results["val"][i][metric] for i in groups[g]]))
-  return lr, groups[lr]
-
-
-def _select_metric(results: dict) -> str:
-  """What picked the best epoch, for results written before they recorded it."""
-  if results.get("objective") == "regression":
-    return Regression.select_metric
-  return resolve_select_metric(results["spec"].get("select_metric", "accuracy"), len(results["data"]["labels"]))
-
-
-def evaluated(results: dict) -> list[dict]:
-  return results["test"] if results["test"] is not None else results["val"]
-
-
-def results_markdown(results: dict) -> str:
-  if results.get("objective") == "regression":
+def results_markdown(results: Results) -> str:
+  if results.regression:
     return regression_markdown(results)
-  spec = results["spec"]
-  summaries = evaluated(results)
-  lr, chosen = selected_replicas(results)
+  spec, data = results.spec, results.data
+  summaries = results.evaluated
+  lr, chosen = results.selected()
   picked = [summaries[i] for i in chosen]
-  split = results["eval_split"]
+  split = results.eval_split
   lines = [
       f"# {spec['experiment']} — model `{spec['model']}` on `{spec['dataset']}`",
       "",
-      f"Data: {results['data']['rows']} rows after cleaning "
-      f"(dropped: {results['data']['drops'] or 'none'}); split sizes {results['data']['split_sizes']}; "
-      f"{len(results['data']['labels'])} classes.{split_groups_sentence(results['data'])}",
-      f"Replicas: {len(summaries)} ({', '.join(_replica_name(r) for r in results['replicas'])}); "
-      f"best epochs {results['best_epoch']}.",
+      f"Data: {data['rows']} rows after cleaning "
+      f"(dropped: {data['drops'] or 'none'}); split sizes {data['split_sizes']}; "
+      f"{len(data['labels'])} classes.{split_groups_sentence(data)}",
+      f"Replicas: {len(summaries)} ({', '.join(_replica_name(r) for r in results.replicas)}); "
+      f"best epochs {results.best_epoch}.",
       "",
   ]
   # A study's number is only comparable on real data, never on the synthetic set.
   real = spec["dataset"] != "synthetic"
   study = (published_metrics(spec["experiment"], spec["dataset"], spec["model"], spec.get("model_kwargs"),
                              spec.get("label_map", "")) if real else {})
-  metrics = HEADLINE_METRICS + tuple(m for m in EXTRA_METRICS if m in summaries[0])
+  metrics = results.headline + tuple(m for m in EXTRA_METRICS if m in summaries[0])
   percent = lambda summary: [f"{100 * summary[m]:.2f}" if m in summary else "" for m in metrics]
   rows = [(f"ours: lr {lr:g}, mean ± std over {len(picked)} seeds", [mean_std([s[m] for s in picked]) for m in metrics])]
   rows += _model_rows(results, split, percent, "probabilities")
-  rows += [("majority class" + (f" ({results['majority_label']})" if "majority_label" in results else ""),
-            [f"{100 * results['majority_rate']:.2f}" if m == "accuracy" else "" for m in metrics])]
+  rows += [("majority class" + (f" ({results.majority_label})" if results.majority_label is not None else ""),
+            [f"{100 * results.majority_rate:.2f}" if m == "accuracy" else "" for m in metrics])]
   if study:
     rows.append(("study (its data)", [f"{100 * study[m][1]:.2f} ({study[m][0]})" if m in study else ""
                                       for m in metrics]))
   lines += _table(f"model ({split} split, %)", metrics, rows)
-  lines += _reading(results, picked, split, (results.get("select_metric"), "accuracy"), 100, "points")
-  groups = lr_groups(results)
+  lines += _reading(results, picked, split, (results.select_metric, "accuracy"), 100, "points")
+  groups = results.lr_groups()
   if len(groups) > 1:
-    metric = results.get("select_metric", "accuracy")
+    metric = results.select_metric
     lines += ["", f"| learning rate | val {metric} % | {split} accuracy % |", "|---|---|---|"]
     for rate, idx in groups.items():
       mark = " (selected on val)" if rate == lr else ""
-      lines.append(f"| {rate:g}{mark} | {mean_std([results['val'][i][metric] for i in idx])} "
+      lines.append(f"| {rate:g}{mark} | {mean_std([results.val[i][metric] for i in idx])} "
                    f"| {mean_std([summaries[i]['accuracy'] for i in idx])} |")
   if real and published_context(spec["experiment"], spec["dataset"]):
     lines += [""] + [f"Context: {c}" for c in published_context(spec["experiment"], spec["dataset"])]
   lines += ["", "| class | accuracy (recall) % |", "|---|---|"]
   per_class = np.array([s["per_class_accuracy"] for s in picked])
-  for i, label in enumerate(results["data"]["labels"]):
+  for i, label in enumerate(data["labels"]):
     lines.append(f"| {label} | {mean_std(per_class[:, i])} |")
-  lines += ["", f"Training throughput: {results['train_examples_per_second']:.0f} examples/s "
+  lines += ["", f"Training throughput: {results.train_examples_per_second:.0f} examples/s "
                 f"(whole population of {len(summaries)})."]
-  speed = results.get("throughput", {})
+  speed = results.throughput
   if "real_tokens_per_second" in speed:
     lines.append(f"Steady state (median epoch after the first): {speed['examples_per_second']:.0f} examples/s, "
                  f"{speed['real_tokens_per_second']:.0f} real tokens/s "
                  f"({speed['padded_tokens_per_second']:.0f} padded positions/s), population of {len(summaries)}.")
-  if results["data"].get("notes"):
-    lines.append(f"Kept but changed: {results['data']['notes']}.")
+  if data.get("notes"):
+    lines.append(f"Kept but changed: {data['notes']}.")
   lines += confused_pairs_markdown(np.sum([s["confusion"] for s in picked], axis=0),
-                                   results["data"]["labels"], split, len(picked))
+                                   data["labels"], split, len(picked))
   return "\n".join(lines) + "\n"
 
 
@@ -136,40 +110,36 @@ def confused_pairs_markdown(confusion, labels: list[str], split: str, seeds: int
   return lines
 
 
-REGRESSION_METRICS = ("mae", "rmse", "bias")
-
-
 def plain_mean_std(values) -> str:
   values = np.asarray(values, float)
   return f"{values.mean():.4f} ± {values.std():.4f}"
 
 
-def regression_markdown(results: dict) -> str:
-  """Score runs: MAE/RMSE/bias beside the study's random-sampling benchmark and the study's MAE."""
-  spec = results["spec"]
-  summaries = results["test"] if results["test"] is not None else results["val"]
-  split, n = results["eval_split"], len(summaries)
-  bench = results["baseline"]
-  data = results["data"]
+def regression_markdown(results: Results) -> str:
+  """Score runs: the headline metrics beside the study's random-sampling benchmark and the study's MAE."""
+  spec, data = results.spec, results.data
+  summaries = results.evaluated
+  split, n = results.eval_split, len(summaries)
+  bench = results.baseline
   embedding = data.get("embedding")
   lines = [
       f"# {spec['experiment']} — model `{spec['model']}` on `{spec['dataset']}` (score regression)",
       "",
       f"Data: {data['rows']} rows after cleaning (dropped: {data['drops'] or 'none'}); split sizes "
-      f"{data['split_sizes']}; training scores in [{results['score_range'][0]:.2f}, "
-      f"{results['score_range'][1]:.2f}]; vocabulary {data['vocab_size']}, max_len {data['max_len']}."
+      f"{data['split_sizes']}; training scores in [{results.score_range[0]:.2f}, "
+      f"{results.score_range[1]:.2f}]; vocabulary {data['vocab_size']}, max_len {data['max_len']}."
       f"{split_groups_sentence(data)}",
       f"Loss {spec['objective']['loss'].upper()}, sample weights {spec['objective']['sample_weights']}; "
       f"embedding: " + (f"{embedding['hits']} of {embedding['vocab_words']} words from "
                         f"{embedding['file'].rsplit('/', 1)[-1]} ({embedding['misses']} misses)"
                         if embedding else "random init")
       + (", frozen." if spec["embedding"]["freeze"] else ", trained."),
-      f"Replicas: {n} ({', '.join(_replica_name(r) for r in results['replicas'])}); "
-      f"best epochs {results['best_epoch']}.",
+      f"Replicas: {n} ({', '.join(_replica_name(r) for r in results.replicas)}); "
+      f"best epochs {results.best_epoch}.",
       "",
   ]
   study = published(spec["experiment"], spec["model"]) if not spec["dataset"].startswith("synthetic") else None
-  metrics = REGRESSION_METRICS
+  metrics = results.headline
   plain = lambda summary: [f"{summary[m]:.4f}" for m in metrics]
   rows = [(f"ours: mean ± std over {n}", [plain_mean_std([s[m] for s in summaries]) for m in metrics])]
   rows += _model_rows(results, split, plain, "scores")
@@ -181,20 +151,20 @@ def regression_markdown(results: dict) -> str:
   lines += _table(f"model ({split} split)", metrics, rows)
   lines += _reading(results, summaries, split, ("mae",), 1, "")
   lines += ["", "bias = mean(predicted − true); > 0 means scores are overestimated.",
-            "", f"Training throughput: {results['train_examples_per_second']:.0f} examples/s "
+            "", f"Training throughput: {results.train_examples_per_second:.0f} examples/s "
                 f"(whole population of {n}; batch {spec['fit']['batch_size']} → "
-                f"{spec['fit']['batch_size'] / max(results['train_examples_per_second'], 1e-9):.3f} s/step)."]
+                f"{spec['fit']['batch_size'] / max(results.train_examples_per_second, 1e-9):.3f} s/step)."]
   return "\n".join(lines) + "\n"
 
 
-def _model_rows(results: dict, split: str, cells, averaged: str) -> list[tuple[str, list[str]]]:
+def _model_rows(results: Results, split: str, cells, averaged: str) -> list[tuple[str, list[str]]]:
   """The ensemble's row and the classic baseline's (results written before they existed have neither)."""
   rows = []
-  if results.get("ensemble"):
-    ensemble = results["ensemble"]
+  if results.ensemble:
+    ensemble = results.ensemble
     rows.append((f"ours: ensemble of all {ensemble['replicas']} replicas (mean {averaged})",
                  cells(ensemble[split])))
-  classic = results.get("classic_baseline")
+  classic = results.classic_baseline
   if classic and "skipped" in classic:
     rows.append((f"classic baseline: skipped ({classic['skipped']})", cells({})))
   elif classic:
@@ -215,9 +185,10 @@ def _table(corner: str, metrics: tuple[str, ...], rows: list[tuple[str, list[str
   return lines + [f"| {name} | " + " | ".join(cells) + " |" for name, cells in rows]
 
 
-def _reading(results: dict, picked: list[dict], split: str, metrics: tuple, scale: float, unit: str) -> list[str]:
+def _reading(results: Results, picked: list[dict], split: str, metrics: tuple, scale: float,
+             unit: str) -> list[str]:
   """'Reading: … the net (mean over seeds) loses by 4.00 points of accuracy (61.00 vs 65.00), its ensemble by 3.00.'"""
-  classic = results.get("classic_baseline")
+  classic = results.classic_baseline
   if not classic or "skipped" in classic:
     return []
   lower_is_better = metrics == ("mae",)
@@ -232,8 +203,8 @@ def _reading(results: dict, picked: list[dict], split: str, metrics: tuple, scal
     ours, theirs = np.mean([s[metric] for s in picked]), classic[split][metric]
     part = f"{versus(ours, theirs)}{' ' + unit if unit else ''} of {metric} " \
            f"({scale * ours:.{digits}f} vs {scale * theirs:.{digits}f})"
-    if results.get("ensemble"):
-      part += f", its ensemble {versus(results['ensemble'][split][metric], theirs)}"
+    if results.ensemble:
+      part += f", its ensemble {versus(results.ensemble[split][metric], theirs)}"
     parts.append(part)
   return ["", f"Reading ({split} split): against the classic baseline on the same split, the net "
               f"(mean over seeds) {'; '.join(parts)}."]

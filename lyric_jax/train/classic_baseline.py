@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from lyric_jax.data.table import LABEL, ROW, TEXT, Table
-from lyric_jax.rundir import write_json_atomic
+from lyric_jax.run.rundir import write_json_atomic
 from lyric_jax.train.objectives import Classification, evaluate
 
 VERSION = 2   # bump when what is fitted changes: cached results of older versions are then refitted

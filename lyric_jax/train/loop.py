@@ -16,15 +16,17 @@ from typing import Any, Mapping
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 from tqdm import tqdm
 
 from lyric_jax.data.batches import SAMPLE_WEIGHT, epoch_order, iterate_batches, num_batches, num_rows
-from lyric_jax.data.errors import DataError, require
+from lyric_jax.data.errors import require
+from lyric_jax.run.rundir import CHECKPOINTS_DIR, METRICS_FILE
 from lyric_jax.train import steps
 from lyric_jax.train.checkpoint import (MIN_FREE_MB, CheckpointError, LoopCheckpointer, check_run_dir, state_bytes,
                                        writing)
 from lyric_jax.train.sharding import Placement
-from lyric_jax.train.state import OPTIMIZERS, TrainState, init_population, make_optimizer, override_params
+from lyric_jax.train.state import OPTIMIZERS, TrainState, init_population, override_params
 
 
 class TrainingError(RuntimeError):
@@ -76,9 +78,11 @@ class FitResult:
 
 
 def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: FitConfig,
-        run_dir: str | Path, tx=None, param_overrides: Mapping[str, Any] | None = None,
+        run_dir: str | Path, *, tx: optax.GradientTransformation, param_overrides: Mapping[str, Any] | None = None,
         min_free_mb: float = MIN_FREE_MB) -> FitResult:
   """Trains on data['train'], selects on data['val'], reports data['test'] (if present).
+
+  ``tx``: the run's optimiser (``run.build.optimizer``; learning rates are set per replica).
 
   ``param_overrides`` ('embed/embedding' → array) replaces freshly initialised
   parameters in every replica (pretrained vectors); a resumed run restores them instead.
@@ -89,7 +93,7 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
   loop = initial_loop_state(model, sample, cfg, tx, param_overrides)
   check_run_dir(run_dir, min_free_mb, checkpoint_bytes=state_bytes(loop))
   population = len(cfg.replicas)
-  with LoopCheckpointer(run_dir / "checkpoints") as checkpointer:
+  with LoopCheckpointer(run_dir / CHECKPOINTS_DIR) as checkpointer:
     restored = checkpointer.restore_latest(loop)
     start_epoch = 0
     if restored is not None:
@@ -99,7 +103,7 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
             f"{run_dir} has already trained {start_epoch} epochs, more than --epochs={cfg.epochs}: rerun with "
             f"--epochs={start_epoch} (or more) for that model, or --overwrite to train {cfg.epochs} from scratch.")
       print(f"Resumed from epoch {start_epoch} of {cfg.epochs} ({checkpointer.directory}).")
-    history = _read_history(run_dir / "metrics.jsonl", upto_epoch=start_epoch)
+    history = _read_history(run_dir / METRICS_FILE, upto_epoch=start_epoch)
     placement = Placement(cfg.devices, cfg.shard, batch_sizes=(cfg.batch_size, cfg.eval_batch_size),
                           population=population)
     loop = {**loop, "state": placement.state(loop["state"]), "best": placement.state(loop["best"])}
@@ -136,7 +140,7 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
       record = {"epoch": epoch + 1, "seconds": seconds, "train_examples_per_second": len(order) / seconds,
                 "replicas": cfg.replicas, "train": train_summary, "val": val_summary}
       history.append(record)
-      with writing(run_dir, "metrics.jsonl"), open(run_dir / "metrics.jsonl", "a") as f:
+      with writing(run_dir, METRICS_FILE), open(run_dir / METRICS_FILE, "a") as f:
         f.write(json.dumps(record) + "\n")
       checkpointer.save(epoch + 1, loop)
       if cfg.progress:
@@ -154,10 +158,9 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
       if history else float("nan"))
 
 
-def initial_loop_state(model, sample_batch: dict, cfg: FitConfig, tx=None,
+def initial_loop_state(model, sample_batch: dict, cfg: FitConfig, tx: optax.GradientTransformation,
                        param_overrides: Mapping[str, Any] | None = None) -> dict:
   """Everything the loop checkpoints, freshly initialised (also the template to restore into)."""
-  tx = tx or make_optimizer(cfg.optimizer, cfg.clip_norm)
   state = init_population(model, tx, sample_batch, cfg.seeds, cfg.learning_rates)
   if param_overrides:
     state = state.replace(params=override_params(state.params, dict(param_overrides)))
@@ -195,12 +198,13 @@ def _check_divergence(train_summary: list[dict], loop: dict, epoch: int, cfg: Fi
   return diverged
 
 
-def restore_best(model, sample_batch: dict, cfg: FitConfig, run_dir: str | Path, tx=None) -> dict:
+def restore_best(model, sample_batch: dict, cfg: FitConfig, run_dir: str | Path,
+                 tx: optax.GradientTransformation) -> dict:
   """The loop state of a run's latest checkpoint (for prediction); errors if there is none.
 
   ``tx`` must be the optimiser the run trained with (its state is part of the template).
   """
-  checkpointer = LoopCheckpointer(Path(run_dir) / "checkpoints")
+  checkpointer = LoopCheckpointer(Path(run_dir) / CHECKPOINTS_DIR)
   # Restoring needs only the template's shapes: eval_shape skips compiling and running the
   # initialisers (~8 s of a CPU predict for an LSTM run).
   template = jax.eval_shape(lambda: initial_loop_state(model, sample_batch, cfg, tx))
@@ -209,29 +213,6 @@ def restore_best(model, sample_batch: dict, cfg: FitConfig, run_dir: str | Path,
   if restored is None:
     raise CheckpointError(f"{run_dir} has no checkpoint yet: train it first")
   return restored[1]
-
-
-ENSEMBLE = ("ensemble", "mean")   # 'mean' kept as an alias
-
-
-def choose_replica(values: np.ndarray, best_score: np.ndarray, replica: str) -> np.ndarray:
-  """One answer from per-replica ``values`` [P, ...] (probabilities, scores, attention weights):
-
-  'best' (highest validation score), 'ensemble' (alias 'mean': the population's average),
-  or a replica index.
-  """
-  if replica == "best":
-    return values[int(np.argmax(best_score))]
-  if replica in ENSEMBLE:
-    return ensemble(values)
-  if replica.isdigit() and int(replica) < len(values):
-    return values[int(replica)]
-  raise DataError(f"--replica must be best, ensemble (alias mean) or an index below {len(values)}, got {replica!r}")
-
-
-def ensemble(values: np.ndarray) -> np.ndarray:
-  """The population as one model: the mean of its replicas' probabilities (or scores)."""
-  return np.asarray(values).mean(0)
 
 
 class Evaluator:

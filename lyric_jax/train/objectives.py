@@ -84,7 +84,6 @@ def weighted_mean_loss(per_example: jnp.ndarray, batch: Mapping[str, jnp.ndarray
 class Classification:
   num_classes: int
   select_metric: str = "accuracy"   # the validation metric that picks the best epoch
-  headline = ("accuracy", "macro_f1", "top5_accuracy")   # report table rows; first = primary
 
   def loss(self, logits, batch: Mapping[str, jnp.ndarray]) -> jnp.ndarray:
     ce = optax.softmax_cross_entropy_with_integer_labels(logits, batch["label"])
@@ -201,7 +200,6 @@ class Regression:
   """
   loss_name: str = "mae"
   select_metric: str = "neg_mae"    # higher is better, like every select metric
-  headline = ("mae", "rmse", "bias")
 
   def __post_init__(self):
     if self.loss_name not in REGRESSION_LOSSES:

@@ -1,6 +1,5 @@
-"""Split groupings: no normalised artist and no normalised text in two splits; old runs keep theirs."""
-
-import json
+"""Split groupings: no normalised artist and no normalised text in two splits (old runs keep
+theirs: tests/run/test_spec.py)."""
 
 import numpy as np
 import pandas as pd
@@ -9,8 +8,9 @@ import pytest
 from lyric_jax.data.grouping import artist_key, first_listed, merge_by, split_groups, text_key
 from lyric_jax.data.splits import stratified_group_split
 from lyric_jax.data.table import ARTIST, GROUP, LABEL, ROW, TEXT, build_table
-from lyric_jax.experiment import (SPLIT_FILE, RunSpec, assign_splits, finished_results, load_table, run,
-                                  spec_diffs, split_table)
+from lyric_jax.run.pipeline import assign_splits, load_table, run, split_table
+from lyric_jax.run.rundir import SPLIT_FILE
+from lyric_jax.run.spec import RunSpec
 from lyric_jax.train.loop import FitConfig
 
 
@@ -121,36 +121,6 @@ def test_unknown_grouping_is_a_clear_error():
     split_groups(fixture_table(), "album")
 
 
-def old_config(**fields) -> dict:
-  """A config.json as written before spec version 2 (no spec_version, grouping or lastfm17 rules)."""
-  spec = RunSpec(experiment="han", dataset="lastfm17", model="han", fit=FitConfig(epochs=3)).to_json()
-  for key in ("spec_version", "grouping"):
-    del spec[key]
-  return {**spec, "grouped_split": True, "dataset_options": {}, **fields}
-
-
-def test_an_old_config_reads_as_the_track_grouping_and_the_old_lastfm17_rules():
-  spec = RunSpec.from_json(old_config())
-  assert spec.grouping == "track"
-  assert spec.dataset_options == {"multi_genre": "best_rank", "non_ascii": "drop_song"}
-  assert RunSpec.from_json(old_config(grouped_split=False)).grouping == "none"
-  assert RunSpec.from_json(old_config(dataset_options={"english_only": False, "multi_genre": "drop"})
-                           ).dataset_options == {"english_only": False, "multi_genre": "drop", "non_ascii": "drop_song"}
-  assert RunSpec.from_json(spec.to_json()) == spec
-  # Resuming with the options it meant shows no difference; the new defaults differ, named.
-  assert spec_diffs(old_config(), spec, ignore=()) == []
-  new = RunSpec(experiment="han", dataset="lastfm17", model="han", fit=FitConfig(epochs=3))
-  assert spec_diffs(old_config(), new) == [
-      "dataset_options.multi_genre: 'best_rank' → None", "dataset_options.non_ascii: 'drop_song' → None",
-      "grouping: 'track' → 'artist'"]
-
-
-def test_finished_old_results_are_found_for_the_spec_they_meant(tmp_path):
-  (tmp_path / "results.json").write_text(json.dumps({"spec": old_config(), "test": []}))
-  assert finished_results(RunSpec.from_json(old_config()), tmp_path) is not None
-  assert finished_results(RunSpec(experiment="han", dataset="lastfm17", model="han"), tmp_path) is None
-
-
 def test_a_run_writes_its_split_and_the_grouping_counts(tmp_path):
   spec = RunSpec(experiment="t", dataset="synthetic", model="text", dataset_options={"num_examples": 60},
                  model_kwargs={"embed": 4, "hidden": 4}, train_subsample=2,
@@ -161,11 +131,11 @@ def test_a_run_writes_its_split_and_the_grouping_counts(tmp_path):
   assert split.columns.tolist() == [ROW, "split"]
   assert split[ROW].tolist() == table.frame[ROW].tolist()      # one line per kept row
   sizes = split["split"].value_counts().to_dict()
-  assert {k: sizes[k] for k in results["data"]["split_sizes"]} == results["data"]["split_sizes"]
+  assert {k: sizes[k] for k in results.data["split_sizes"]} == results.data["split_sizes"]
   assert sizes["unused"] == sizes["train"] or sizes["unused"] == sizes["train"] - 1   # every 2nd train row
   parts = split_table(table, spec)
   assert set(split.loc[split["split"] == "test", ROW]) == set(parts["test"].frame[ROW])
-  assert results["data"]["split_groups"]["groups"] == results["data"]["split_groups"]["rows"] == 60
+  assert results.data["split_groups"]["groups"] == results.data["split_groups"]["rows"] == 60
   assert not list((tmp_path / "run").glob(".split.*"))   # no temp file left
 
 

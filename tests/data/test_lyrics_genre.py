@@ -157,7 +157,8 @@ def test_real_lastfm17_dev_loads(real_data_dir):
 
 
 def test_subset_is_seeded_and_counted():
-  from lyric_jax.experiment import RunSpec, load_table
+  from lyric_jax.run.pipeline import load_table
+  from lyric_jax.run.spec import RunSpec
   spec = RunSpec(experiment="t", dataset="synthetic", model="han", dataset_options={"num_examples": 50},
                  subset=20, split_seed=3)
   table = load_table(spec, None)

@@ -14,8 +14,11 @@ from lyric_jax import explain
 from lyric_jax.data.encode import Preprocessor
 from lyric_jax.data.errors import DataError
 from lyric_jax.data.tokenize import token_counts
-from lyric_jax.experiment import load_spec, load_table, split_table
 from lyric_jax.predict import predict, read_input
+from lyric_jax.run.pipeline import load_table, split_table
+from lyric_jax.run.rundir import (CONFIG_FILE, CONFUSION_PNG, LEARNING_CURVES_PNG, METRICS_FILE, PREDICTIONS_DIR,
+                                  REPORT_FILE, RESULTS_FILE, TOKENIZER_FILE, predictions_file)
+from lyric_jax.run.spec import load_spec
 from tests import sentiment_fixtures as fx
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,15 +60,15 @@ def runs(tmp_path_factory):
 
 
 def history(run_dir):
-  return [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+  return [json.loads(line) for line in (run_dir / METRICS_FILE).read_text().splitlines()]
 
 
 @pytest.mark.parametrize("task,metric", [("imdb", "f1"), ("tweets", "macro_f1")])
 def test_run_dir_metrics_and_best_epoch_by_validation_f1(runs, task, metric):
   run_dir = runs["workdir"] / task
-  for name in ("config.json", "tokenizer.json", "RESULTS.md", "learning_curves.png", "confusion.png"):
+  for name in (CONFIG_FILE, TOKENIZER_FILE, REPORT_FILE, LEARNING_CURVES_PNG, CONFUSION_PNG):
     assert (run_dir / name).exists(), name
-  results = json.loads((run_dir / "results.json").read_text())
+  results = json.loads((run_dir / RESULTS_FILE).read_text())
   assert results["spec"]["select_metric"] == "f1" and results["spec"]["model"] == "attn_lstm"
   records = history(run_dir)
   assert [r["epoch"] for r in records] == [1, 2]
@@ -98,7 +101,7 @@ def test_vocabulary_saw_train_only_and_max_len_is_the_mean(runs, task):
   assert doc_words["train"] <= vocab                                   # each seen 5 times: kept
   assert not (doc_words["val"] | doc_words["test"]) & vocab            # never from val/test
   counts = token_counts(tokenizer, parts["train"].frame["text"].tolist())
-  assert json.loads((run_dir / "results.json").read_text())["data"]["max_len"] == int(np.ceil(counts.mean()))
+  assert json.loads((run_dir / RESULTS_FILE).read_text())["data"]["max_len"] == int(np.ceil(counts.mean()))
 
 
 def test_explain_writes_heatmaps_even_for_unknown_words(runs):
@@ -126,8 +129,8 @@ def test_predict_cli_labelled_and_unlabelled_files(runs, tmp_path):
                  f"--data_file={unlabelled}", f"--output={out}")]
   (_, imdb_out, _), _ = [finish(p) for p in procs]
   assert "F1" in imdb_out
-  metrics = json.loads((runs["workdir"] / "imdb" / "predictions" / "test.metrics.json").read_text())
-  predictions = pd.read_csv(runs["workdir"] / "imdb" / "predictions" / "test.csv")
+  metrics = json.loads((runs["workdir"] / "imdb" / PREDICTIONS_DIR / "test.metrics.json").read_text())
+  predictions = pd.read_csv(runs["workdir"] / "imdb" / predictions_file("test"))
   assert len(predictions) == 24 and {"precision", "recall", "f1"} <= set(metrics)
   assert metrics["accuracy"] == pytest.approx((predictions["label"] == predictions["predicted"]).mean())
   tweets = pd.read_csv(out)

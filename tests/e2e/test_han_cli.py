@@ -6,6 +6,8 @@ import pandas as pd
 import pytest
 
 from lyric_jax.data.synthetic import synthetic_frame
+from lyric_jax.run.rundir import (ATTENTION_PNG, CONFIG_FILE, CONFUSION_PNG, PREPROCESSOR_FILE, REPORT_FILE,
+                                  RESULTS_FILE, predictions_file)
 from tests.e2e.test_lyrics_meta_cli import cli
 
 TINY_HAN = ["--embed=8", "--word_hidden=4", "--line_hidden=4", "--attn_size=4", "--max_lines=6",
@@ -17,9 +19,9 @@ def test_han_cli_trains_reports_and_predicts_with_and_without_labels(tmp_path):
   proc = cli("experiments.han", "--lr=1e-3", *TINY_HAN, f"--workdir={tmp_path}", "--run_name=han")
   run_dir = tmp_path / "han"
   assert "| accuracy |" in proc.stdout and "real tokens/s" in proc.stdout
-  for name in ("config.json", "preprocessor.json", "results.json", "RESULTS.md", "attention.png", "confusion.png"):
+  for name in (CONFIG_FILE, PREPROCESSOR_FILE, RESULTS_FILE, REPORT_FILE, ATTENTION_PNG, CONFUSION_PNG):
     assert (run_dir / name).exists(), name
-  results = json.loads((run_dir / "results.json").read_text())
+  results = json.loads((run_dir / RESULTS_FILE).read_text())
   assert results["data"]["layout"] == "lines" and results["data"]["max_lines"] == 6
   assert results["throughput"]["real_tokens_per_second"] > 0
 
@@ -29,7 +31,7 @@ def test_han_cli_trains_reports_and_predicts_with_and_without_labels(tmp_path):
   songs.drop(columns=["genre"]).to_csv(unlabelled, index=False)
   proc = cli("lyric_jax.predict", f"--run_dir={run_dir}", f"--data_file={labelled}")
   assert "accuracy" in proc.stdout
-  predictions = pd.read_csv(run_dir / "predictions" / "songs.csv")
+  predictions = pd.read_csv(run_dir / predictions_file("songs"))
   assert len(predictions) == 20 and "label" in predictions
   out = tmp_path / "nolabel_preds.csv"
   cli("lyric_jax.predict", f"--run_dir={run_dir}", f"--data_file={unlabelled}", f"--output={out}")
@@ -44,6 +46,6 @@ def test_real_lastfm17_han_run(real_data_dir, tmp_path):
   cli("experiments.han", "--dataset=lastfm17", f"--data_dir={real_data_dir}", "--subset=1500", "--epochs=2",
       "--num_seeds=2", "--embed=32", "--word_hidden=16", "--line_hidden=16", "--attn_size=32",
       "--max_lines=24", "--max_words=10", f"--workdir={tmp_path}", "--run_name=real", "--progress=false")
-  results = json.loads((tmp_path / "real" / "results.json").read_text())
+  results = json.loads((tmp_path / "real" / RESULTS_FILE).read_text())
   assert results["data"]["rows"] == 1500 and len(results["data"]["labels"]) == 13
   assert results["test"][0]["accuracy"] > results["majority_rate"]

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from lyric_jax.run.rundir import METRICS_FILE, RESULTS_FILE
+
 ROOT = Path(__file__).resolve().parents[2]
 ARGS = ["experiments.lyrics_meta", "--model=text", "--dataset=synthetic", "--num_examples=1500",
         "--epochs=4", "--num_seeds=2", "--batch_size=8", "--max_len=48", "--progress=false"]
@@ -21,7 +23,7 @@ def start(workdir, name):
 
 
 def epochs_logged(run_dir):
-  path = run_dir / "metrics.jsonl"
+  path = run_dir / METRICS_FILE
   return [json.loads(l) for l in path.read_text().splitlines()] if path.exists() else []
 
 
@@ -45,5 +47,5 @@ def test_sigkill_mid_epoch_then_rerun_matches_uninterrupted_run(tmp_path):
   assert [r["epoch"] for r in killed_log] == [1, 2, 3, 4]
   for a, b in zip(killed_log, straight_log):
     assert a["train"] == b["train"] and a["val"] == b["val"]
-  results = [json.loads((tmp_path / n / "results.json").read_text()) for n in ("killed", "straight")]
+  results = [json.loads((tmp_path / n / RESULTS_FILE).read_text()) for n in ("killed", "straight")]
   assert results[0]["test"] == results[1]["test"]

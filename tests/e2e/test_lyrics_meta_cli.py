@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 
 from lyric_jax.data.synthetic import synthetic_frame
+from lyric_jax.run.rundir import (CONFIG_FILE, CONFUSION_PNG, LEARNING_CURVES_PNG, METRICS_FILE, PREDICTIONS_DIR,
+                                  PREPROCESSOR_FILE, REPORT_FILE, RESULTS_FILE, SPLIT_FILE, TOKENIZER_FILE)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,13 +37,13 @@ def synthetic_run(tmp_path_factory):
 def test_experiment_writes_a_complete_run_dir(synthetic_run):
   run_dir, proc = synthetic_run
   assert "| accuracy |" in proc.stdout and "± " in proc.stdout
-  for name in ("config.json", "preprocessor.json", "tokenizer.json", "metrics.jsonl", "results.json",
-               "RESULTS.md", "learning_curves.png", "confusion.png", "split.csv"):
+  for name in (CONFIG_FILE, PREPROCESSOR_FILE, TOKENIZER_FILE, METRICS_FILE, RESULTS_FILE,
+               REPORT_FILE, LEARNING_CURVES_PNG, CONFUSION_PNG, SPLIT_FILE):
     assert (run_dir / name).exists(), name
   assert "split groups (artist): 240 rows → 240 groups" in proc.stdout
-  results = json.loads((run_dir / "results.json").read_text())
+  results = json.loads((run_dir / RESULTS_FILE).read_text())
   assert len(results["test"]) == 2 and 0.0 <= results["test"][0]["accuracy"] <= 1.0
-  assert [json.loads(l)["epoch"] for l in (run_dir / "metrics.jsonl").read_text().splitlines()] == [1, 2]
+  assert [json.loads(l)["epoch"] for l in (run_dir / METRICS_FILE).read_text().splitlines()] == [1, 2]
 
 
 def test_rerun_resumes_and_a_changed_config_is_refused(synthetic_run):
@@ -49,7 +51,7 @@ def test_rerun_resumes_and_a_changed_config_is_refused(synthetic_run):
   common = ["--dataset=synthetic", "--num_examples=240", "--num_seeds=2", "--batch_size=16", "--max_len=32",
             f"--workdir={run_dir.parent}", "--run_name=syn", "--progress=false"]
   proc = cli("experiments.lyrics_meta", "--model=combined", "--epochs=3", *common)
-  assert [json.loads(l)["epoch"] for l in (run_dir / "metrics.jsonl").read_text().splitlines()] == [1, 2, 3]
+  assert [json.loads(l)["epoch"] for l in (run_dir / METRICS_FILE).read_text().splitlines()] == [1, 2, 3]
   refused = cli("experiments.lyrics_meta", "--model=combined", "--epochs=3", "--embed=16", *common, check=False)
   assert refused.returncode != 0 and "different config" in refused.stderr and "Traceback" not in refused.stderr
 
@@ -62,11 +64,11 @@ def test_predict_with_and_without_labels_and_on_text(synthetic_run, tmp_path):
   frame.to_csv(labelled, index=False)
   proc = cli("lyric_jax.predict", f"--run_dir={run_dir}", f"--data_file={labelled}")
   assert "dropped 1 rows: empty text" in proc.stdout
-  predictions = pd.read_csv(run_dir / "predictions" / "new_songs.csv")
+  predictions = pd.read_csv(run_dir / PREDICTIONS_DIR / "new_songs.csv")
   assert len(predictions) == 29 and 3 not in set(predictions["row"])
   probs = predictions.filter(like="p_").to_numpy()
   assert probs.shape[1] == 4 and abs(probs.sum(1) - 1).max() < 1e-4
-  metrics = json.loads((run_dir / "predictions" / "new_songs.metrics.json").read_text())
+  metrics = json.loads((run_dir / PREDICTIONS_DIR / "new_songs.metrics.json").read_text())
   assert metrics["accuracy"] == pytest.approx((predictions["label"] == predictions["predicted"]).mean())
 
   unlabelled = tmp_path / "unlabelled.csv"
@@ -99,6 +101,6 @@ def test_real_tcc_partial_four_genres_end_to_end(real_data_dir, tmp_path):
              "--labels=hip hop,jazz,reggae,rock", "--epochs=1", "--num_seeds=2", "--max_len=64",
              "--batch_size=32", f"--workdir={tmp_path}", "--run_name=tcc", "--progress=false")
   assert "label not selected" in proc.stdout
-  results = json.loads((tmp_path / "tcc" / "results.json").read_text())
+  results = json.loads((tmp_path / "tcc" / RESULTS_FILE).read_text())
   assert results["data"]["labels"] == ["hip hop", "jazz", "reggae", "rock"]
   assert sum(results["data"]["split_sizes"].values()) == results["data"]["rows"] == 381

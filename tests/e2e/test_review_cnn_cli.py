@@ -8,6 +8,9 @@ import pandas as pd
 import pytest
 
 from lyric_jax.data.reviews import synthetic_reviews_frame
+from lyric_jax.run.rundir import (CONFIG_FILE, CUSTOM_PREDICTIONS_PNG, ERRORS_PNG, LEARNING_CURVES_PNG, METRICS_FILE,
+                                  PREDICTIONS_DIR, PREPROCESSOR_FILE, REPORT_FILE, RESULTS_FILE, TOKENIZER_FILE,
+                                  eval_predictions_file, predictions_file)
 from tests.e2e.test_lyrics_meta_cli import cli
 
 DIM = 8
@@ -36,14 +39,14 @@ def test_experiment_writes_a_regression_run_dir(cnn_run):
   assert "| mae |" in proc.stdout and "random-sampling benchmark" in proc.stdout
   assert "Pretrained vectors vectors.txt: 35 of" in proc.stdout and "frozen" in proc.stdout
   assert "| good1 good2 good3 good4 |" in proc.stdout                    # custom-text predictions
-  for name in ("config.json", "preprocessor.json", "tokenizer.json", "metrics.jsonl", "results.json", "RESULTS.md",
-               "learning_curves.png", "errors.png", "custom_predictions.png", "predictions/eval_test.csv"):
+  for name in (CONFIG_FILE, PREPROCESSOR_FILE, TOKENIZER_FILE, METRICS_FILE, RESULTS_FILE, REPORT_FILE,
+               LEARNING_CURVES_PNG, ERRORS_PNG, CUSTOM_PREDICTIONS_PNG, eval_predictions_file("test")):
     assert (run_dir / name).exists(), name
-  results = json.loads((run_dir / "results.json").read_text())
+  results = json.loads((run_dir / RESULTS_FILE).read_text())
   assert results["objective"] == "regression" and len(results["test"]) == 2
   assert results["data"]["embedding"]["hits"] == 35 and results["data"]["embedding"]["misses"] > 0
   assert 0 < results["baseline"]["mae_mean"] < 1 and len(results["baseline"]["per_seed"]) == 2
-  evals = pd.read_csv(run_dir / "predictions" / "eval_test.csv")
+  evals = pd.read_csv(run_dir / eval_predictions_file("test"))
   best = int(np.argmax([s["neg_mae"] for s in results["val"]]))
   assert (evals["predicted"] - evals["label"]).abs().mean() == pytest.approx(results["test"][best]["mae"], rel=1e-4)
   assert {"benchmark", "predicted_r0", "predicted_r1"} <= set(evals.columns)
@@ -57,9 +60,9 @@ def test_predict_scores_files_with_and_without_labels(cnn_run, tmp_path):
   frame.to_csv(labelled, index=False)
   proc = cli("lyric_jax.predict", f"--run_dir={run_dir}", f"--data_file={labelled}")
   assert "dropped 1 rows: missing review title" in proc.stdout and "mae " in proc.stdout
-  predictions = pd.read_csv(run_dir / "predictions" / "new_reviews.csv")
+  predictions = pd.read_csv(run_dir / predictions_file("new_reviews"))
   assert len(predictions) == 29 and 3 not in set(predictions["row"])
-  metrics = json.loads((run_dir / "predictions" / "new_reviews.metrics.json").read_text())
+  metrics = json.loads((run_dir / PREDICTIONS_DIR / "new_reviews.metrics.json").read_text())
   assert metrics["mae"] == pytest.approx((predictions["predicted"] - predictions["label"]).abs().mean(), rel=1e-5)
   assert len(metrics["replica_mae_values"]) == 2 and metrics["drops"] == {"missing review title": 1}
 
@@ -77,6 +80,6 @@ def test_bilstm_trains_from_scratch_end_to_end(tmp_path):
   proc = cli("experiments.review_cnn", "--model=bilstm", "--dataset=synthetic_reviews", "--num_examples=120",
              "--epochs=1", "--num_seeds=1", "--embed=8", "--hidden=8", "--max_len=24", "--sample_weights=none",
              f"--workdir={tmp_path}", "--run_name=b", "--progress=false")
-  results = json.loads((tmp_path / "b" / "results.json").read_text())
+  results = json.loads((tmp_path / "b" / RESULTS_FILE).read_text())
   assert results["spec"]["model"] == "bilstm" and results["spec"]["embedding"] == {"vectors": None, "freeze": False}
   assert np.isfinite(results["test"][0]["mae"]) and "embedding: random init, trained" in proc.stdout

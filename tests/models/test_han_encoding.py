@@ -9,6 +9,7 @@ import pytest
 from lyric_jax.data.encode import Preprocessor, TextSpec
 from lyric_jax.data.table import Table
 from lyric_jax.models import registry
+from lyric_jax.run.build import optimizer
 from lyric_jax.train import steps
 from lyric_jax.train.loop import FitConfig, fit
 from lyric_jax.train.objectives import Classification
@@ -70,6 +71,7 @@ def test_each_han_step_compiles_once(fitted, tmp_path):
   model = registry.build("han", num_classes=2, vocab_size=fitted.vocab_size, embed=5, word_hidden=3,
                          line_hidden=3, attn_size=3, bidirectional=False)   # one direction: half the compile
   before = dict(steps.TRACE_COUNTS)
-  fit(model, Classification(2), data, FitConfig(epochs=2, batch_size=16, seeds=(0, 1), progress=False), tmp_path)
+  cfg = FitConfig(epochs=2, batch_size=16, seeds=(0, 1), progress=False)
+  fit(model, Classification(2), data, cfg, tmp_path, tx=optimizer(cfg))
   assert steps.TRACE_COUNTS["train_step"] - before.get("train_step", 0) == 1
   assert steps.TRACE_COUNTS["eval_step"] - before.get("eval_step", 0) == 1

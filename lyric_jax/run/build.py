@@ -1,0 +1,104 @@
+"""What a run's spec builds: its model, objective and optimiser, its pretrained embedding, and
+its trained parameters restored from the run dir.
+
+The only place these are built: training, ``predict`` and ``explain`` must agree, because
+the optimiser state (e.g. which params are frozen) is part of every checkpoint.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import flax.linen as nn
+import jax
+import numpy as np
+import optax
+
+from lyric_jax.data import glove
+from lyric_jax.data.encode import Preprocessor
+from lyric_jax.data.errors import DataError
+from lyric_jax.models import registry
+from lyric_jax.run.spec import RunSpec
+from lyric_jax.train.loop import FitConfig, restore_best
+from lyric_jax.train.objectives import build_objective
+from lyric_jax.train.state import frozen, make_optimizer
+
+# Text models name their token embedding 'embed'; pretrained vectors and freezing target it.
+EMBEDDING_PARAM = "embed/embedding"
+
+
+def model_for(spec: RunSpec, preprocessor: Preprocessor) -> nn.Module:
+  wants_lines = spec.model in registry.HIERARCHICAL
+  if spec.text is not None and wants_lines != (preprocessor.layout == "lines"):
+    raise DataError(f"model {spec.model!r} needs text layout {'lines' if wants_lines else 'flat'}, "
+                    f"but the run encodes {preprocessor.layout!r}")
+  kwargs = dict(spec.model_kwargs, num_classes=preprocessor.num_outputs)
+  if spec.text is not None:
+    kwargs["vocab_size"] = preprocessor.vocab_size
+  return registry.build(spec.model, **kwargs)
+
+
+def objective_for(spec: RunSpec, preprocessor: Preprocessor):
+  try:
+    return build_objective(spec.objective, preprocessor.num_classes, spec.select_metric)
+  except ValueError as e:
+    raise DataError(str(e)) from None
+
+
+def optimizer(fit: FitConfig, freeze_embedding: bool = False) -> optax.GradientTransformation:
+  """The optimiser of a fit config (learning rates are set per replica at init)."""
+  mask = frozen([EMBEDDING_PARAM]) if freeze_embedding else None
+  return make_optimizer(fit.optimizer, fit.clip_norm, trainable_mask=mask)
+
+
+def optimizer_for(spec: RunSpec) -> optax.GradientTransformation:
+  return optimizer(spec.fit, spec.embedding.freeze)
+
+
+def pretrained_embedding(spec: RunSpec, preprocessor: Preprocessor, model: nn.Module, sample: dict,
+                         data_dir: str | None) -> tuple[dict, dict | None]:
+  """({param path: matrix} to initialise from, coverage report) for the run's embedding spec.
+
+  Checks up front that the model has the embedding the spec freezes or fills, with the
+  vectors' dimension, so a mismatch is one clear error rather than a failed init.
+  """
+  if not (spec.embedding.vectors or spec.embedding.freeze):
+    return {}, None
+  shapes = jax.eval_shape(lambda: model.init(jax.random.key(0), sample, train=False))["params"]
+  shape = shapes.get("embed", {}).get("embedding")
+  if spec.text is None or shape is None:
+    raise DataError(f"model {spec.model!r} has no '{EMBEDDING_PARAM}' parameter to freeze or initialise")
+  if not spec.embedding.vectors:
+    return {}, None
+  path = glove.find_vectors(spec.embedding.vectors, data_dir)
+  matrix, coverage = glove.embedding_matrix(path, preprocessor.tokenizer.get_vocab())
+  if matrix.shape != tuple(shape.shape):
+    raise DataError(f"{path.name} has {matrix.shape[1]}-d vectors but the model's embedding is "
+                    f"{shape.shape[1]}-d: set the embedding size (--embed) to {matrix.shape[1]}")
+  print(f"Pretrained vectors {path.name}: {coverage['hits']} of {coverage['vocab_words']} vocabulary "
+        f"words found, {coverage['misses']} misses (zeros); embedding "
+        f"{'frozen' if spec.embedding.freeze else 'trained'}")
+  return {EMBEDDING_PARAM: matrix}, coverage
+
+
+@dataclasses.dataclass(frozen=True)
+class Restored:
+  """A run's best parameters of every replica, ready to apply."""
+  model: nn.Module
+  objective: Any
+  params: Any                 # leaves [P, ...]: one slice per replica
+  model_state: Any            # non-parameter collections (e.g. batch_stats), [P, ...]
+  best_score: np.ndarray      # [P] each replica's best validation score (its select metric)
+
+
+def restore(spec: RunSpec, preprocessor: Preprocessor, run_dir: str | Path, sample_batch: dict) -> Restored:
+  """The run's latest checkpoint's best parameters (every replica), with the optimiser it trained with.
+
+  ``sample_batch``: encoded inputs of the run's shapes (any number of rows).
+  """
+  model = model_for(spec, preprocessor)
+  loop = restore_best(model, sample_batch, spec.fit, run_dir, tx=optimizer_for(spec))
+  return Restored(model, objective_for(spec, preprocessor), loop["best"]["params"], loop["best"]["model_state"],
+                 np.asarray(loop["best_score"]))
