@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from lyric_jax.data.synthetic import synthetic_frame
+from lyric_jax.data.sources.synthetic import synthetic_frame
 from tests.e2e.test_lyrics_meta_cli import cli
 
 TINY_HAN = ["--embed=8", "--word_hidden=4", "--line_hidden=4", "--attn_size=4", "--max_lines=6",

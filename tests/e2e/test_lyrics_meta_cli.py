@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lyric_jax.data.synthetic import synthetic_frame
+from lyric_jax.data.sources.synthetic import synthetic_frame
 
 ROOT = Path(__file__).resolve().parents[2]
 

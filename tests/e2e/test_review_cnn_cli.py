@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lyric_jax.data.reviews import synthetic_reviews_frame
+from lyric_jax.data.sources.reviews import synthetic_reviews_frame
 from tests.e2e.test_lyrics_meta_cli import cli
 
 DIM = 8

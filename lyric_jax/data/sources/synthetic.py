@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from lyric_jax.data.errors import require
-from lyric_jax.data.sources import Source, register
+from lyric_jax.data.sources.base import Source
 from lyric_jax.data.table import Table, build_table, read_csv_checked
 
 GENRES = ("rock", "pop", "jazz", "rap", "country", "metal", "reggae", "blues")
@@ -66,5 +66,5 @@ class SyntheticSource(Source):
     return super().read_file(path, labeled)   # the options only shape generated data
 
 
-register(SyntheticSource(name="synthetic", candidates=(), read=read_synthetic, label_column="genre",
-                         description="deterministic generated songs (genre vocabulary + features)"))
+SYNTHETIC = SyntheticSource(name="synthetic", candidates=(), read=read_synthetic, label_column="genre",
+                            description="deterministic generated songs (genre vocabulary + features)")
