@@ -30,7 +30,7 @@ class Source:
   # Exactly the text transforms ``read`` applies (e.g. punctuation stripping; its row filters
   # aside), for raw text that does not come through ``read`` (``predict --text``, explain);
   # None = ``read`` keeps texts as written. Keyword arguments it shares with ``read`` receive
-  # the run's dataset options.
+  # the run's dataset options. tests/data/test_source_clean.py holds every source to it.
   text_transform: Callable[..., pd.Series] | None = None
   # Formats that are not one CSV (folders of .txt, tab-separated files) say themselves
   # whether a file holds labels; None = look for label_column in the CSV header.

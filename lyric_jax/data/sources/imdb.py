@@ -3,7 +3,8 @@ and ``imdb_ratings`` (score = star rating / 10, the review → score data availa
 
 Both read the seed CSV in shared/data (review, sentiment, split, review_id, rating) or the
 unpacked ``aclImdb`` folder (``{train,test}/{pos,neg}/<id>_<rating>.txt``), and both strip
-the site's ``<br />`` line breaks by the one rule ``strip_html_breaks``.
+the site's ``<br />`` line breaks by the one rule ``strip_html_breaks``, which is also their
+``clean`` (``predict --text``).
 
 ``imdb`` cuts files holding both an official train and test part (aclImdb, the 50k CSV) to
 the ``splits`` option (training uses only the official train part, so the official test
@@ -143,4 +144,5 @@ IMDB_RATINGS = Source(
     name="imdb_ratings",
     candidates=("imdb_reviews_50k.csv.gz", "aclImdb", "imdb_reviews_train25k.csv.gz"),
     read=read_imdb_ratings, label_column="rating", download_key="aclImdb_v1.tar.gz",
+    text_transform=strip_html_breaks,
     description="IMDB reviews (Maas et al. 2011), score = star rating / 10 (1-4 and 7-10)")

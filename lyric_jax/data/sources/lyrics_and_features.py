@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
+
 from lyric_jax.data.errors import DataError
 from lyric_jax.data.grouping import first_listed
 from lyric_jax.data.sources.base import Source
@@ -53,6 +55,10 @@ SPOTIFY13_FEATURES = [
 _MUSIXMATCH_TRAILER = re.compile(r"\s*\.\.\.\s*\*+ This Lyrics is NOT for Commercial use \*+.*$", re.S)
 
 
+def strip_musixmatch_trailer(lyrics: pd.Series) -> pd.Series:
+  return lyrics.str.replace(_MUSIXMATCH_TRAILER, "", regex=True)
+
+
 def read_spotify13(path: str | Path, labeled: bool = True) -> Table:
   """13 Spotify genres: audio features + lyric excerpts; a song_id never straddles splits.
 
@@ -64,7 +70,7 @@ def read_spotify13(path: str | Path, labeled: bool = True) -> Table:
     raise DataError(f"{path} holds no <genre>_lyrics.csv files")
   frame, malformed = concat_files([read_csv_checked(f, required) for f in files])   # the original per-genre layout
   lyrics = frame["lyrics"].astype("string")
-  frame["lyrics"] = lyrics.str.replace(_MUSIXMATCH_TRAILER, "", regex=True)
+  frame["lyrics"] = strip_musixmatch_trailer(lyrics)
   not_found = lyrics.str.strip().str.lower().eq("lyrics not found").fillna(False).to_numpy()
   if "artist" in frame:
     frame["artist"] = first_listed(as_text(frame["artist"]))
@@ -80,4 +86,5 @@ SPOTIFY13 = Source(
     name="spotify13",
     candidates=("lyrics_spotify13_musixmatch_partial.csv.gz", "spotify13_musixmatch"),
     read=read_spotify13, label_column="song_genre", download_key="spotify13_musixmatch",
+    text_transform=strip_musixmatch_trailer,
     description="Spotify 13-genre seeds with audio features and musiXmatch lyric excerpts")
