@@ -64,6 +64,14 @@ def test_metal_archives_source_finds_its_file(tmp_path):
     sources.get("metal_archives").load(tmp_path / "empty")
 
 
+def test_generated_reviews_check_their_options_and_files_are_read_without_them(tmp_path):
+  source = sources.get("synthetic_reviews")
+  with pytest.raises(DataError, match=r"no option\(s\) \['foo'\]"):
+    source.load(foo=1)
+  reviews.synthetic_reviews_frame(10).to_csv(tmp_path / "r.csv", index=False)   # predict on such a run's file
+  assert len(source.read_file(tmp_path / "r.csv", labeled=True, options={"num_examples": 400, "seed": 0})) == 10
+
+
 def test_imdb_ratings_from_csv_and_aclimdb_folder(tmp_path):
   csv = tmp_path / "imdb.csv.gz"
   pd.DataFrame({"review": ["Great<br /><br />film", "Awful", "x", None], "sentiment": ["positive", "negative"] * 2,

@@ -62,10 +62,28 @@ class Source:
   def read_file(self, path: str | Path, labeled: bool, options: dict | None = None) -> Table:
     """Reads one file with a run's dataset options (so prediction reads as training did)."""
     options = options or {}
-    known = [p for p in inspect.signature(self.read).parameters if p not in ("path", "labeled")]
+    self._check_options(options, self.read, skip=("path", "labeled"))
+    with naming_file(path):
+      return self.read(path, labeled=labeled, **options)
+
+  def _check_options(self, options: dict, function: Callable, skip: tuple[str, ...] = ()) -> None:
+    known = [p for p in inspect.signature(function).parameters if p not in skip]
     unknown = sorted(set(options) - set(known))
     if unknown:
       raise DataError(f"Dataset {self.name!r} has no option(s) {unknown} (--dataset_options); it takes {known}")
-    with naming_file(path):
-      return self.read(path, labeled=labeled, **options)
+
+
+@dataclasses.dataclass(frozen=True)
+class GeneratedSource(Source):
+  """Data made by ``generate(**options)`` instead of read from the data dir, so experiments
+  and tests run anywhere; ``read`` still parses files in its layout (e.g. for predict),
+  which the generator's options do not shape."""
+  generate: Callable[..., Table] = dataclasses.field(kw_only=True)   # generate(**options) -> Table
+
+  def load(self, data_dir: str | Path | None = None, **options) -> Table:
+    self._check_options(options, self.generate)
+    return self.generate(**options)
+
+  def read_file(self, path: str | Path, labeled: bool, options: dict | None = None) -> Table:
+    return super().read_file(path, labeled)
 

@@ -12,7 +12,6 @@ them through unchanged.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from lyric_jax.data.errors import DataError
-from lyric_jax.data.sources.base import Source
+from lyric_jax.data.sources.base import GeneratedSource, Source
 from lyric_jax.data.table import Table, as_text, at_rows, build_table, read_csv_checked, with_scores
 
 # The study's own pattern, str.extract('(.*) - (\d+)%'): a search, greedy, so the last
@@ -112,14 +111,11 @@ def synthetic_reviews_frame(num_examples: int = 400, seed: int = 0, sentiment_ra
   return pd.DataFrame(rows)
 
 
-@dataclasses.dataclass(frozen=True)
-class SyntheticReviewSource(Source):
-  """Generates instead of reading; ``read`` parses Metal-Archives-layout files (e.g. for predict)."""
-
-  def load(self, data_dir=None, *, num_examples: int = 400, seed: int = 0) -> Table:
-    return metal_archives_table(synthetic_reviews_frame(num_examples, seed), source="synthetic_reviews")
+def generate_reviews(num_examples: int = 400, seed: int = 0) -> Table:
+  return metal_archives_table(synthetic_reviews_frame(num_examples, seed), source="synthetic_reviews")
 
 
-SYNTHETIC_REVIEWS = SyntheticReviewSource(
-    name="synthetic_reviews", candidates=(), read=read_metal_archives, label_column="review_title",
+SYNTHETIC_REVIEWS = GeneratedSource(
+    name="synthetic_reviews", candidates=(), read=read_metal_archives, generate=generate_reviews,
+    label_column="review_title",
     description="deterministic generated reviews in the Metal-Archives layout (score from title)")
