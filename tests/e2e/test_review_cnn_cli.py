@@ -73,6 +73,13 @@ def test_predict_scores_files_with_and_without_labels(cnn_run, tmp_path):
                              rtol=1e-5)
 
 
+def test_dataset_options_reach_the_reader(cnn_run, tmp_path):
+  _, data_dir, _ = cnn_run
+  proc = cli("experiments.review_cnn", "--dataset=metal_archives", f"--data_dir={data_dir}", "--dataset_options=foo=1",
+             f"--workdir={tmp_path}", "--progress=false", check=False)
+  assert proc.returncode != 0 and "has no option(s) ['foo']" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_bilstm_trains_from_scratch_end_to_end(tmp_path):
   proc = cli("experiments.review_cnn", "--model=bilstm", "--dataset=synthetic_reviews", "--num_examples=120",
              "--epochs=1", "--num_seeds=1", "--embed=8", "--hidden=8", "--max_len=24", "--sample_weights=none",
