@@ -22,7 +22,7 @@ from lyric_jax.explain import explain_to_png
 from lyric_jax.report.run_report import write_run_report
 from lyric_jax.train.checkpoint import MIN_FREE_MB, CheckpointError, writing
 from lyric_jax.train.loop import FitConfig, TrainingError
-from lyric_jax.train.objectives import SELECT_METRICS
+from lyric_jax.train.metrics import SELECT_METRICS
 from lyric_jax.train.sharding import ShardingError
 from lyric_jax.train.state import OPTIMIZERS
 

@@ -33,11 +33,12 @@ from lyric_jax.models import registry
 from lyric_jax.report import attention
 from lyric_jax.report.tables import classic_name
 from lyric_jax.rundir import LOCK_FILE, locked, write_json_atomic, write_text_atomic
-from lyric_jax.train.baselines import sample_training_distribution
 from lyric_jax.train.checkpoint import MIN_FREE_MB, check_run_dir, writing
 from lyric_jax.train.classic_baseline import classic_baseline
 from lyric_jax.train.loop import FitConfig, FitResult, ensemble, fit, predict_outputs
-from lyric_jax.train.objectives import ObjectiveSpec, build_objective, evaluate
+from lyric_jax.train.metrics import (build_objective, evaluate, prediction_columns, sample_training_distribution,
+                                     trivial_baseline)
+from lyric_jax.train.objectives import ObjectiveSpec
 from lyric_jax.train.state import frozen, make_optimizer
 
 CONFIG_FILE, RESULTS_FILE, INPUTS_FILE, SPLIT_FILE = "config.json", "results.json", "inputs.json", "split.csv"
@@ -72,7 +73,7 @@ class RunSpec:
   grouping: str = "artist"
   subset: int = 0                       # a random subset of this many rows (study S0: 25,000); 0 = all
   # Validation metric that picks each replica's best epoch (and drives early stopping);
-  # 'f1' = positive-class F1 for binary tasks, macro-F1 otherwise (see objectives).
+  # 'f1' = positive-class F1 for binary tasks, macro-F1 otherwise (see train.metrics).
   select_metric: str = "accuracy"
   objective: ObjectiveSpec = ObjectiveSpec()   # classification, or score regression (S2)
   embedding: EmbeddingSpec = EmbeddingSpec()   # random init, or pretrained vectors; frozen or not
@@ -415,7 +416,7 @@ def write_eval_predictions(run_dir: Path, spec: RunSpec, parts: dict[str, Table]
   split = "test" if "test" in outputs else "val"
   out = outputs[split]
   best = int(np.argmax([s[objective.select_metric] for s in result.val]))
-  predicted = lambda chosen: objective.prediction_columns(chosen, preprocessor.labels)
+  predicted = lambda chosen: prediction_columns(objective, chosen, preprocessor.labels)
   columns = {ROW: parts[split].frame[ROW].to_numpy(), "label": parts[split].frame[LABEL].to_numpy(),
              **predicted({k: v[best] for k, v in out.items()}),
              **{f"predicted_r{i}": predicted({k: v[i] for k, v in out.items()})["predicted"]
@@ -438,7 +439,7 @@ def summarize_run(spec: RunSpec, table: Table, parts: dict[str, Table], preproce
   objective = objective or objective_for(spec, preprocessor)
   eval_split = "test" if result.test is not None else "val"
   train_labels, eval_labels = parts["train"].frame[LABEL], parts[eval_split].frame[LABEL]
-  baseline = objective.baseline(train_labels.to_numpy(), eval_labels.to_numpy(), spec.fit.seeds)
+  baseline = trivial_baseline(objective, train_labels.to_numpy(), eval_labels.to_numpy(), spec.fit.seeds)
   if preprocessor.target == "classes":    # kept as top-level keys for existing readers
     extra = {"majority_label": baseline["label"], "majority_rate": baseline["accuracy"]}
   else:

@@ -11,7 +11,8 @@ from lyric_jax.data import sources
 from lyric_jax.data.table import LABEL
 from lyric_jax.experiment import RunSpec, split_table
 from lyric_jax.train import classic_baseline as classic
-from lyric_jax.train.objectives import Classification, Regression, evaluate
+from lyric_jax.train.metrics import evaluate
+from lyric_jax.train.objectives import Classification, Regression
 
 pytest.importorskip("sklearn")
 

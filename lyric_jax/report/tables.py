@@ -15,7 +15,8 @@ import numpy as np
 from lyric_jax.data.grouping import describe_groups
 from lyric_jax.report.confusions import confused_pairs
 from lyric_jax.report.published import published, published_context, published_metrics
-from lyric_jax.train.objectives import Regression, resolve_select_metric
+from lyric_jax.train.metrics import resolve_select_metric
+from lyric_jax.train.objectives import Regression
 
 HEADLINE_METRICS = ("accuracy", "macro_f1", "top5_accuracy")
 # Shown when the summaries have them: the positive class's (binary tasks) and macro recall
