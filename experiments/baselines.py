@@ -29,7 +29,7 @@ from lyric_jax.report.tables import classic_name
 from lyric_jax.run.pipeline import load_table, split_table
 from lyric_jax.run.rundir import classic_cache
 from lyric_jax.train.classic_baseline import cache_key, classic_baseline
-from lyric_jax.train.objectives import build_objective
+from lyric_jax.train.metrics import build_objective
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("studies", ["all"], "Studies whose jobs' splits to fit: a comma list of S0..S4, or all.")

@@ -25,7 +25,7 @@ from lyric_jax.run.rundir import ATTENTION_PNG, METRICS_FILE, PREDICTIONS_DIR, R
 from lyric_jax.run.spec import RunSpec
 from lyric_jax.train.checkpoint import MIN_FREE_MB, CheckpointError
 from lyric_jax.train.loop import FitConfig, TrainingError
-from lyric_jax.train.objectives import SELECT_METRICS
+from lyric_jax.train.metrics import SELECT_METRICS
 from lyric_jax.train.sharding import ShardingError
 from lyric_jax.train.state import OPTIMIZERS
 

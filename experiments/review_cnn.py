@@ -11,8 +11,6 @@ kept). With --vectors=glove.6B.100d.txt the embedding starts from GloVe and is f
 (--nofreeze_embedding trains it); without, it is trained from scratch.
 """
 
-import dataclasses
-
 from absl import app, flags
 
 from experiments import common
@@ -55,13 +53,11 @@ def make_spec():
       "bilstm": {"embed": FLAGS.embed, "hidden": FLAGS.hidden, "spatial_dropout": FLAGS.spatial_dropout,
                  "dropout": FLAGS.dropout, "unroll": FLAGS.unroll},
   }[FLAGS.model]
-  spec = common.base_spec("review_cnn", FLAGS.model, kwargs, text=True, features=False)
   options = {"synthetic_reviews": {"num_examples": FLAGS.num_examples, "seed": FLAGS.split_seed},
              "metal_archives": {"on_bad_title": FLAGS.bad_titles}}.get(FLAGS.dataset, {})
   freeze = FLAGS.freeze_embedding if FLAGS.freeze_embedding is not None else bool(FLAGS.vectors)
-  return dataclasses.replace(
-      spec,
-      dataset_options=options,
+  return common.base_spec(
+      "review_cnn", FLAGS.model, kwargs, text=True, features=False, dataset_options=options,
       objective=ObjectiveSpec(kind="regression", loss=FLAGS.loss, sample_weights=FLAGS.sample_weights,
                               weight_bins=FLAGS.weight_bins),
       embedding=EmbeddingSpec(vectors=FLAGS.vectors, freeze=freeze),

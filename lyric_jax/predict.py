@@ -35,7 +35,7 @@ from lyric_jax.run.rundir import predictions_file, write_json_atomic, write_text
 from lyric_jax.run.spec import load_spec
 from lyric_jax.train.checkpoint import CheckpointError
 from lyric_jax.train.loop import predict_outputs
-from lyric_jax.train.objectives import evaluate, population_summaries
+from lyric_jax.train.metrics import evaluate, population_summaries, prediction_columns
 
 
 def read_input(run_dir: Path, data_file: str | None, text: str | None) -> Table:
@@ -107,7 +107,7 @@ def predict(run_dir: str | Path, table: Table, replica: str = "best",
   """Predictions (one row per kept input row) and, for labelled input, the metrics.
 
   The metrics are the chosen replica's (or the ensemble's) summary, computed like training's
-  (``objectives.evaluate``), plus the primary metric of every replica and of the ensemble.
+  (``metrics.evaluate``), plus the primary metric of every replica and of the ensemble.
   """
   result = replica_outputs(run_dir, table, batch_size)
   objective, preprocessor, arrays, outputs = result.objective, result.preprocessor, result.arrays, result.outputs
@@ -115,7 +115,7 @@ def predict(run_dir: str | Path, table: Table, replica: str = "best",
   columns = {ROW: table.frame[ROW].to_numpy()}
   if LABEL in arrays:
     columns["label"] = table.frame[LABEL].to_numpy()
-  columns.update(objective.prediction_columns(chosen, preprocessor.labels))
+  columns.update(prediction_columns(objective, chosen, preprocessor.labels))
   out = pd.DataFrame(columns)     # built at once: column-by-column inserts fragment wide frames
   if LABEL not in arrays:
     return out, None

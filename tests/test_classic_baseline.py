@@ -13,7 +13,8 @@ from lyric_jax.run.pipeline import split_table
 from lyric_jax.run.rundir import CLASSIC_CACHE_DIR
 from lyric_jax.run.spec import RunSpec
 from lyric_jax.train import classic_baseline as classic
-from lyric_jax.train.objectives import Classification, Regression, evaluate
+from lyric_jax.train.metrics import evaluate
+from lyric_jax.train.objectives import Classification, Regression
 
 pytest.importorskip("sklearn")
 

@@ -12,16 +12,17 @@ from lyric_jax.data.batches import epoch_order, iterate_batches
 from lyric_jax.data.encode import Preprocessor, TextSpec
 from lyric_jax.data.errors import DataError
 from lyric_jax.data.splits import stratified_group_split
-from lyric_jax.data.synthetic import synthetic_frame
+from lyric_jax.data.sources.lyrics_and_features import TCC_FEATURES, read_tcc_ceds
+from lyric_jax.data.sources.synthetic import synthetic_frame
 from lyric_jax.data.table import select_labels
 from lyric_jax.data.tokenize import encode_flat, load_tokenizer, train_tokenizer
 
-TCC_COLUMNS = ["artist_name", "track_name", "release_date", "genre", "lyrics", "len"] + sources.TCC_FEATURES
+TCC_COLUMNS = ["artist_name", "track_name", "release_date", "genre", "lyrics", "len"] + TCC_FEATURES
 
 
 def tcc_fixture(path, rows):
   """A tcc_ceds_music.csv in the original public layout (unnamed index column first)."""
-  frame = pd.DataFrame([{**{f: 0.5 for f in sources.TCC_FEATURES}, "artist_name": f"a{i}",
+  frame = pd.DataFrame([{**{f: 0.5 for f in TCC_FEATURES}, "artist_name": f"a{i}",
                          "track_name": f"t{i}", "release_date": 1990, "len": 3, **row}
                         for i, row in enumerate(rows)], columns=TCC_COLUMNS)
   frame.to_csv(path)
@@ -37,10 +38,10 @@ def test_tcc_reader_maps_columns_and_counts_every_drop(tmp_path):
       {"genre": None, "lyrics": "no label"},                     # missing label
       {"genre": "blues", "lyrics": "fine"},
   ])
-  table = sources.read_tcc_ceds(path)
+  table = read_tcc_ceds(path)
   assert list(table.frame["label"]) == ["rock", "blues"]
   assert table.frame["text"][0] == "hold time feel"
-  assert table.feature_names == tuple(sources.TCC_FEATURES) and len(table.feature_names) == 22
+  assert table.feature_names == tuple(TCC_FEATURES) and len(table.feature_names) == 22
   assert table.drops == {"empty text": 2, "missing label": 1, "NaN or non-numeric feature": 1}
   assert len(table) + sum(table.drops.values()) == 6          # nothing lost silently
   assert "dropped 2 rows: empty text" in table.report()
@@ -48,10 +49,10 @@ def test_tcc_reader_maps_columns_and_counts_every_drop(tmp_path):
 
 def test_missing_file_and_missing_columns_are_clear_errors(tmp_path):
   with pytest.raises(DataError, match="not found"):
-    sources.read_tcc_ceds(tmp_path / "nope.csv")
+    read_tcc_ceds(tmp_path / "nope.csv")
   pd.DataFrame({"lyrics": ["x"], "genre": ["rock"]}).to_csv(tmp_path / "bad.csv")
   with pytest.raises(DataError, match=r"lacks required column\(s\).*artist_name"):
-    sources.read_tcc_ceds(tmp_path / "bad.csv")
+    read_tcc_ceds(tmp_path / "bad.csv")
   with pytest.raises(DataError, match="None of"):
     sources.get("tcc_ceds").load(tmp_path / "empty_dir_that_has_no_files") if False else \
         download.find_file(tmp_path, ["tcc_ceds_music.csv"])

@@ -32,7 +32,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lyric_jax.data import clean, lyrics_genre, sentiment, sources, spotify_tracks, synthetic
+from lyric_jax.data import clean, sources
+from lyric_jax.data.sources import imdb, lyrics, lyrics_and_features, spotify, synthetic, tweets
 from lyric_jax.data.errors import DataError
 from lyric_jax.data.table import LABEL, ROW, TEXT
 from lyric_jax.predict import read_input
@@ -117,10 +118,10 @@ REVIEW_LAYOUT = Layout(
 
 LAYOUTS: dict[str, Layout] = {
     "tcc_ceds": Layout((Col("artist_name", NAMES), Col("track_name", NAMES), text("lyrics"),
-                        label("genre", "pop", "rock", "jazz")) + features(sources.TCC_FEATURES),
+                        label("genre", "pop", "rock", "jazz")) + features(lyrics_and_features.TCC_FEATURES),
                        select=("pop", "Rock")),
     "spotify13": Layout((Col("song_id", IDS), text("lyrics"), label("song_genre", "pop", "k-pop"))
-                        + features(sources.SPOTIFY13_FEATURES)),
+                        + features(lyrics_and_features.SPOTIFY13_FEATURES)),
     "metrolyrics": Layout((Col("index", IDS), Col("song", NAMES), Col("year", GOOD_NUMBERS), Col("artist", NAMES),
                            label("genre", "Rock", "Pop", "Hip-Hop", "Not Available"), text("lyrics")),
                           st.fixed_dictionaries({"english_only": st.booleans()}), select=("rock", "Pop")),
@@ -132,8 +133,8 @@ LAYOUTS: dict[str, Layout] = {
                         Col("suspect", st.just("False"), bad=st.sampled_from(["True", "maybe"])),
                         Col("lyrics", GOOD_TEXTS), text("lyrics_clean")),
                        st.fixed_dictionaries({"english_only": st.booleans(),
-                                              "multi_genre": st.sampled_from(lyrics_genre.MULTI_GENRE_RULES)}),
-                       labels=frozenset(lyrics_genre.GENRE_ORDER), select=("rock", "rap")),
+                                              "multi_genre": st.sampled_from(lyrics.MULTI_GENRE_RULES)}),
+                       labels=frozenset(lyrics.GENRE_ORDER), select=("rock", "rap")),
     "metal_archives": REVIEW_LAYOUT,
     "synthetic_reviews": REVIEW_LAYOUT,
     "imdb_ratings": Layout((text("review"), Col("rating", st.integers(1, 10).map(str), "label", BAD_NUMBERS),
@@ -145,9 +146,9 @@ LAYOUTS: dict[str, Layout] = {
                       SPLIT_COL, Col("tweet_id", IDS)), SPLITS, labels=frozenset({"positive", "negative", "neutral"}),
                      select=("positive", "neutral")),
     "spotify114": Layout((Col("track_id", IDS), label("track_genre", "acoustic", "k-pop"))
-                         + features(spotify_tracks.NUMERIC)
-                         + features(spotify_tracks.BINARY, st.sampled_from(["True", "False", "0", "1"]))
-                         + features(spotify_tracks.ONE_HOT, st.sampled_from(["-1", "0", "1", "4", "7"])),
+                         + features(spotify.NUMERIC)
+                         + features(spotify.BINARY, st.sampled_from(["True", "False", "0", "1"]))
+                         + features(spotify.ONE_HOT, st.sampled_from(["-1", "0", "1", "4", "7"])),
                          select=("acoustic",)),
     "synthetic": Layout((text("text"), label("genre", "rock", "pop")) + features(synthetic.FEATURES)),
 }
@@ -296,10 +297,10 @@ class AclImdbFolder:
     wanted = ACL_FOLDERS[:4] if labelled else (".",)
     read = sorted((folder, match is None, int(match.group(1)) if match else 0, name)
                   for folder, name in self.files if folder in wanted
-                  for match in [sentiment._IMDB_FILE.match(name)])
+                  for match in [imdb._IMDB_FILE.match(name)])
     rows = []
     for folder, _, _, name in read:
-      match = sentiment._IMDB_FILE.match(name)
+      match = imdb._IMDB_FILE.match(name)
       text = self.files[folder, name].decode("utf-8", "replace")
       rows.append(Row({"review": text, "sentiment": {"neg": "negative", "pos": "positive"}.get(Path(folder).name),
                        "rating": match.group(2) if match else None}))
@@ -345,7 +346,7 @@ class TweetFiles:
     if self.folder and self.csv is not None:
       file = path / "zz_tweets.csv"
       parts[file] = self.csv.write(file, layout).rows
-    files = sorted(parts, key=sentiment._pool_rank)
+    files = sorted(parts, key=tweets._pool_rank)
     return Written(path, [row for f in files for row in parts[f]], columns)
 
 

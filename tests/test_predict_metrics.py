@@ -94,7 +94,8 @@ def test_classic_baseline_can_be_turned_off(tmp_path):
 
 
 def test_summaries_of_outputs_do_not_depend_on_the_chunk_size():
-  from lyric_jax.train.objectives import Classification, population_summaries
+  from lyric_jax.train.metrics import population_summaries
+  from lyric_jax.train.objectives import Classification
   rng = np.random.default_rng(0)
   probs = rng.dirichlet(np.ones(7), size=(3, 50)).astype(np.float32)
   labels = rng.integers(0, 7, 50)

@@ -12,8 +12,9 @@ from lyric_jax.data.batches import iterate_batches
 from lyric_jax.data.encode import Preprocessor, TextSpec
 from lyric_jax.data.errors import DataError
 from lyric_jax.data.weights import balancing_weights, inverse_frequency_weights, score_bins
-from lyric_jax.train.baselines import random_sampling_benchmark, sample_training_distribution
-from lyric_jax.train.objectives import ObjectiveSpec, Regression, build_objective, regression_summary
+from lyric_jax.train.metrics import (build_objective, random_sampling_benchmark, regression_summary,
+                                     sample_training_distribution, summarize)
+from lyric_jax.train.objectives import ObjectiveSpec, Regression
 
 
 def test_stats_sum_over_examples_like_numpy_and_ignore_padding_rows():
@@ -24,7 +25,7 @@ def test_stats_sum_over_examples_like_numpy_and_ignore_padding_rows():
   for batch in iterate_batches({"label": true, "pred": pred[:, None]}, 8):   # 5 batches, last padded
     stats = objective.stats(jnp.asarray(batch["pred"]), batch)
     total = stats if total is None else {k: total[k] + stats[k] for k in stats}
-  s = objective.summarize(total)
+  s = summarize(objective, total)
   error = pred.astype(np.float64) - true
   assert s["count"] == 37
   assert s["mae"] == pytest.approx(np.abs(error).mean(), rel=1e-5)

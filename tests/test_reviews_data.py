@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lyric_jax.data import glove, reviews, sources
+from lyric_jax.data import glove, sources
+from lyric_jax.data.sources import imdb, reviews
 from lyric_jax.data.errors import DataError
 from lyric_jax.data.tokenize import PAD, UNK, encode_flat, train_tokenizer
 
@@ -63,11 +64,19 @@ def test_metal_archives_source_finds_its_file(tmp_path):
     sources.get("metal_archives").load(tmp_path / "empty")
 
 
+def test_generated_reviews_check_their_options_and_files_are_read_without_them(tmp_path):
+  source = sources.get("synthetic_reviews")
+  with pytest.raises(DataError, match=r"no option\(s\) \['foo'\]"):
+    source.load(foo=1)
+  reviews.synthetic_reviews_frame(10).to_csv(tmp_path / "r.csv", index=False)   # predict on such a run's file
+  assert len(source.read_file(tmp_path / "r.csv", labeled=True, options={"num_examples": 400, "seed": 0})) == 10
+
+
 def test_imdb_ratings_from_csv_and_aclimdb_folder(tmp_path):
   csv = tmp_path / "imdb.csv.gz"
   pd.DataFrame({"review": ["Great<br /><br />film", "Awful", "x", None], "sentiment": ["positive", "negative"] * 2,
                 "rating": [10, 1, 0, 8]}).to_csv(csv, index=False)
-  table = reviews.read_imdb_ratings(csv)
+  table = imdb.read_imdb_ratings(csv)
   assert table.frame["label"].tolist() == [1.0, 0.1]
   assert table.frame["text"][0] == "Great  film"
   assert table.drops == {"empty text": 1, "rating outside 1-10": 1}
@@ -76,7 +85,7 @@ def test_imdb_ratings_from_csv_and_aclimdb_folder(tmp_path):
                                       ("train", "unsup", "5_0.txt", "no rating")]:
     (root / split / polarity).mkdir(parents=True, exist_ok=True)
     (root / split / polarity / name).write_text(text)
-  folder = reviews.read_imdb_ratings(tmp_path / "data")
+  folder = imdb.read_imdb_ratings(tmp_path / "data")
   assert sorted(zip(folder.frame["text"], folder.frame["label"])) == [("Hated it", 0.2), ("Loved it", 0.9)]
 
 

@@ -11,7 +11,7 @@ from lyric_jax.report.attention import attention_heatmap, token_grid
 from lyric_jax.report.published import published_context, published_metrics
 from lyric_jax.run.build import objective_for
 from lyric_jax.run.spec import RunSpec
-from lyric_jax.train.objectives import classification_summary, resolve_select_metric
+from lyric_jax.train.metrics import classification_summary, resolve_select_metric
 from tests import sentiment_fixtures as fx
 
 # --- sources ---------------------------------------------------------------------------------

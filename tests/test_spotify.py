@@ -14,7 +14,7 @@ import pytest
 from lyric_jax.data import label_maps
 from lyric_jax.data.encode import Preprocessor
 from lyric_jax.data.errors import DataError
-from lyric_jax.data.spotify_tracks import FEATURES, read_spotify_tracks
+from lyric_jax.data.sources.spotify import FEATURES, read_spotify_tracks
 from lyric_jax.data.table import GROUP, LABEL
 from lyric_jax.report import collect, confusions, plots
 from lyric_jax.report.tables import results_markdown

@@ -16,7 +16,8 @@ from lyric_jax.run.spec import RunSpec
 from lyric_jax.train import steps
 from lyric_jax.train.checkpoint import CheckpointError
 from lyric_jax.train.loop import FitConfig, TrainingError, fit, initial_loop_state
-from lyric_jax.train.objectives import Classification, classification_summary
+from lyric_jax.train.metrics import classification_summary
+from lyric_jax.train.objectives import Classification
 
 
 @pytest.fixture(scope="module")

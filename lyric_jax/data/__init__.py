@@ -1,7 +1,5 @@
 """Data flow: sources → clean → tokenize → encode → batches (one direction only).
 
-Importing this package registers every data source by name in ``sources.SOURCES``.
+The generic pipeline lives in this package's modules; the per-dataset readers and their
+registry in ``lyric_jax.data.sources``. Importing this package imports nothing.
 """
-
-from lyric_jax.data import (  # noqa: F401  (registration side effect)
-    lyrics_genre, reviews, sentiment, sources, spotify_tracks, synthetic)

@@ -1,4 +1,4 @@
-"""The canonical table every source returns, and the checked CSV reader they share."""
+"""The canonical table every source returns, the checked CSV reader and the row rules they share."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 import warnings
 import zlib
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -77,6 +78,14 @@ def raw_table(frame: pd.DataFrame, source: str, malformed: int = 0) -> Table:
   return Table(frame, (), {"malformed CSV row": malformed} if malformed else {}, source)
 
 
+def existing(path: str | Path) -> Path:
+  """``path`` as a Path, or the error a reader gives for a missing file or folder."""
+  path = Path(path)
+  if not path.exists():
+    raise DataError(f"Data file not found: {path.resolve()}")
+  return path
+
+
 def read_csv_checked(path: str | Path, required: list[str], **kwargs) -> tuple[pd.DataFrame, int]:
   """Reads a CSV (gzip or not), returning the frame and the number of malformed rows skipped.
 
@@ -85,9 +94,7 @@ def read_csv_checked(path: str | Path, required: list[str], **kwargs) -> tuple[p
   a skipped one keep their numbers (what predictions report as ``row``); every record
   counts, a blank line (an empty row) and a quoted line break (still one row) included.
   """
-  path = Path(path)
-  if not path.exists():
-    raise DataError(f"Data file not found: {path.resolve()}")
+  path = existing(path)
   with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always", pd.errors.ParserWarning)
     try:
@@ -125,6 +132,29 @@ def concat_files(parts: list[tuple[pd.DataFrame, int]]) -> tuple[pd.DataFrame, i
 def at_rows(values: pd.Series, table: Table) -> np.ndarray:
   """``values`` of a reader's frame (indexed by data row) at the rows ``table`` kept."""
   return values.loc[table.frame[ROW].to_numpy()].to_numpy()
+
+
+def with_scores(table: Table, scores: pd.Series, missing_reason: str) -> Table:
+  """Adds float scores (over the reader's frame, by data row) as the label column; rows
+  without one are dropped, counted."""
+  table = dataclasses.replace(table, frame=table.frame.assign(**{LABEL: at_rows(scores, table).astype(np.float64)}))
+  return table.drop_rows(~np.isfinite(table.frame[LABEL].to_numpy()), missing_reason)
+
+
+def keep_splits(table: Table, row_split: pd.Series | None, splits: Sequence[str] | None) -> Table:
+  """Drops (and counts) rows whose official split (``row_split``, over the reader's frame) is
+  not in ``splits``; no ``splits`` (prediction) or no split column keeps every row."""
+  if not splits or row_split is None:
+    return table
+  wanted = {s.lower() for s in splits}
+  return table.drop_rows(~at_rows(as_text(row_split).str.lower().isin(wanted), table), "split not selected")
+
+
+def known_labels(table: Table, known: set[str]) -> Table:
+  """Drops (and counts) rows labelled with something other than the task's classes."""
+  if not table.labeled:
+    return table
+  return table.drop_rows(~table.frame[LABEL].isin(known), f"label not one of {sorted(known)}")
 
 
 def csv_columns(path: str | Path) -> list[str]:

@@ -24,11 +24,10 @@ from lyric_jax.report.tables import classic_name
 from lyric_jax.run import rundir
 from lyric_jax.run.results import HEADLINE, ROW_METRICS, Results, ensemble
 from lyric_jax.run.spec import RunSpec
-from lyric_jax.train.baselines import sample_training_distribution
 from lyric_jax.train.checkpoint import writing
 from lyric_jax.train.classic_baseline import classic_baseline
 from lyric_jax.train.loop import FitResult
-from lyric_jax.train.objectives import evaluate
+from lyric_jax.train.metrics import evaluate, prediction_columns, sample_training_distribution, trivial_baseline
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,7 +75,7 @@ def eval_predictions(run: TrainedRun, best: int) -> pd.DataFrame:
   """
   split = "test" if "test" in run.outputs else "val"
   out, part = run.outputs[split], run.parts[split]
-  predicted = lambda chosen: run.objective.prediction_columns(chosen, run.preprocessor.labels)
+  predicted = lambda chosen: prediction_columns(run.objective, chosen, run.preprocessor.labels)
   columns = {ROW: part.frame[ROW].to_numpy(), "label": part.frame[LABEL].to_numpy(),
              **predicted({k: v[best] for k, v in out.items()}),
              **{f"predicted_r{i}": predicted({k: v[i] for k, v in out.items()})["predicted"]
@@ -143,7 +142,7 @@ def results_of(run: TrainedRun, together: dict | None, classic: dict | None) -> 
   spec, preprocessor, result, table = run.spec, run.preprocessor, run.fit, run.table
   eval_split = "test" if result.test is not None else "val"
   train_labels, eval_labels = run.parts["train"].frame[LABEL], run.parts[eval_split].frame[LABEL]
-  baseline = run.objective.baseline(train_labels.to_numpy(), eval_labels.to_numpy(), spec.fit.seeds)
+  baseline = trivial_baseline(run.objective, train_labels.to_numpy(), eval_labels.to_numpy(), spec.fit.seeds)
   if preprocessor.target == "classes":
     kind_fields = {"majority_label": baseline["label"], "majority_rate": baseline["accuracy"]}
   else:

@@ -22,7 +22,7 @@ from lyric_jax.data.errors import DataError
 from lyric_jax.models import registry
 from lyric_jax.run.spec import RunSpec
 from lyric_jax.train.loop import FitConfig, restore_best
-from lyric_jax.train.objectives import build_objective
+from lyric_jax.train.metrics import build_objective
 from lyric_jax.train.state import frozen, make_optimizer
 
 # Text models name their token embedding 'embed'; pretrained vectors and freezing target it.

@@ -16,7 +16,8 @@ import numpy as np
 from lyric_jax.data.errors import DataError
 from lyric_jax.run.rundir import RESULTS_FILE, read_json, write_json_atomic
 from lyric_jax.run.spec import RunSpec, spec_diffs, spec_grouping
-from lyric_jax.train.objectives import Regression, resolve_select_metric
+from lyric_jax.train.metrics import resolve_select_metric
+from lyric_jax.train.objectives import Regression
 
 # What reports lead with, per objective kind; the first is the primary metric.
 HEADLINE = {"classification": ("accuracy", "macro_f1", "top5_accuracy"), "regression": ("mae", "rmse", "bias")}

@@ -10,7 +10,7 @@ What it fits follows the run's inputs and target:
   fitted outputs on val/test) concatenated with the features → gradient boosting.
 
 Each small grid is searched on the validation split by the run's own select metric, and
-every metric comes from the run's objective (``objectives.evaluate``: the same code as the
+every metric comes from the run's objective (``metrics.evaluate``: the same code as the
 net's), so the two are comparable number for number. scikit-learn is an optional extra
 (``pip install 'lyric_jax[classic]'``); without it the result says so.
 
@@ -34,7 +34,8 @@ import pandas as pd
 
 from lyric_jax.data.table import LABEL, ROW, TEXT, Table
 from lyric_jax.run.rundir import write_json_atomic
-from lyric_jax.train.objectives import Classification, evaluate
+from lyric_jax.train.metrics import evaluate
+from lyric_jax.train.objectives import Classification
 
 VERSION = 2   # bump when what is fitted changes: cached results of older versions are then refitted
 

@@ -25,6 +25,7 @@ from lyric_jax.run.rundir import CHECKPOINTS_DIR, METRICS_FILE
 from lyric_jax.train import steps
 from lyric_jax.train.checkpoint import (MIN_FREE_MB, CheckpointError, LoopCheckpointer, check_run_dir, state_bytes,
                                        writing)
+from lyric_jax.train.metrics import summarize
 from lyric_jax.train.sharding import Placement
 from lyric_jax.train.state import OPTIMIZERS, TrainState, init_population, override_params
 
@@ -123,7 +124,7 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
         state, stats = train_step(state, stats, placement.batch(batch))
       stats = placement.fetch(stats)
       seconds = time.perf_counter() - start
-      train_summary = [objective.summarize(_replica(stats, i)) for i in range(population)]
+      train_summary = [summarize(objective, _replica(stats, i)) for i in range(population)]
       diverged = _check_divergence(train_summary, loop, epoch, cfg, checkpointer.directory)
       val_summary = evaluator.summaries("val", state.params, state.model_state)
       score = np.array([s[objective.select_metric] for s in val_summary], np.float32)
@@ -231,7 +232,7 @@ class Evaluator:
       stats = self.step(params, model_state, stats, self.placement.batch(batch))
     stats = self.placement.fetch(stats)
     population = jax.tree.leaves(params)[0].shape[0]
-    return [self.objective.summarize(_replica(stats, i)) for i in range(population)]
+    return [summarize(self.objective, _replica(stats, i)) for i in range(population)]
 
 
 def predict_outputs(objective, apply_fn, params, model_state, arrays: Mapping[str, np.ndarray],

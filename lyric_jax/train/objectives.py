@@ -1,21 +1,19 @@
-"""What a model is trained for: its loss and its per-example metric sums.
+"""What a model is trained for, on device: its loss and its per-batch metric sums.
 
 Metric statistics are *sums over examples* (weighted, so padding rows count 0),
 accumulated on device across batches and turned into rates once per epoch on the
-host: never averages of per-batch averages.
+host (``train.metrics``): never averages of per-batch averages.
 
 Two weights, two jobs: ``batch['weight']`` is the padding mask (1 real row, 0
 padding) and decides what every metric counts; the optional
 ``batch['sample_weight']`` (e.g. inverse score-bin frequency, study S2) reweights
 only the loss that is optimised. Metrics stay plain per-example rates.
 
-Every objective offers the same interface: ``loss``, ``outputs`` (per-example predictions:
-class probabilities or scores), ``output_stats`` (summed statistics of given outputs),
-``stats`` (the same from the model's raw outputs), ``summarize`` (host), and host-side
-``prediction_columns``/``baseline`` for prediction files and reports. Metrics always come
-from ``output_stats`` + ``summarize``, whether the outputs are one replica's (training's
-evaluation, ``predict``), the population's mean (the ensemble) or a classic baseline's
-(``evaluate``), so every number a run reports is computed the same way.
+Every objective offers the same jittable interface: ``loss``, ``outputs`` (per-example
+predictions: class probabilities or scores), ``output_stats`` (summed statistics of given
+outputs) and ``stats`` (the same from the model's raw outputs). Metrics always come from
+``output_stats``, whether the outputs are one replica's, the population's mean (the
+ensemble) or a classic baseline's, so every number a run reports is computed the same way.
 """
 
 from __future__ import annotations
@@ -25,9 +23,7 @@ from typing import Mapping
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
-import pandas as pd
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,12 +54,6 @@ class ObjectiveSpec:
     return "score" if self.kind == "regression" else "classes"
 
 
-def build_objective(spec: ObjectiveSpec, num_classes: int, select_metric: str = "accuracy"):
-  if spec.kind == "regression":
-    return Regression(loss_name=spec.loss)
-  return Classification(num_classes, select_metric=resolve_select_metric(select_metric, num_classes))
-
-
 def loss_weights(batch: Mapping[str, jnp.ndarray]) -> jnp.ndarray:
   """Per-example weights of the optimised loss: padding mask × optional sample weights."""
   weight = batch["weight"]
@@ -83,7 +73,7 @@ def weighted_mean_loss(per_example: jnp.ndarray, batch: Mapping[str, jnp.ndarray
 @dataclasses.dataclass(frozen=True)
 class Classification:
   num_classes: int
-  select_metric: str = "accuracy"   # the validation metric that picks the best epoch
+  select_metric: str = "accuracy"   # the validation metric that picks the best epoch (train.metrics)
 
   def loss(self, logits, batch: Mapping[str, jnp.ndarray]) -> jnp.ndarray:
     ce = optax.softmax_cross_entropy_with_integer_labels(logits, batch["label"])
@@ -108,77 +98,8 @@ class Classification:
         "top5_correct": (top5.any(-1) * weight).sum(),
     }
 
-  def summarize(self, stats: Mapping[str, np.ndarray]) -> dict[str, float | list]:
-    """Rates from summed statistics of one replica."""
-    return classification_summary(np.asarray(stats["confusion"]), float(stats["loss_sum"]),
-                                  float(stats["top5_correct"]))
-
   def outputs(self, logits) -> dict[str, jnp.ndarray]:
     return {"probabilities": jax.nn.softmax(logits, -1)}
-
-  # --- host side (numpy): prediction files, evaluation of chosen outputs, baseline ---
-
-  def prediction_columns(self, outputs: Mapping[str, np.ndarray], labels: list[str]) -> dict:
-    probs = np.asarray(outputs["probabilities"])
-    columns = {"predicted": np.asarray(labels)[probs.argmax(-1)]}
-    columns.update({f"p_{label}": probs[:, i] for i, label in enumerate(labels)})
-    return columns
-
-  def baseline(self, train_labels: np.ndarray, eval_labels: np.ndarray, seeds) -> dict:
-    """Always predicting the training split's majority class."""
-    del seeds
-    majority = pd.Series(np.asarray(train_labels)).value_counts().idxmax()
-    return {"name": "majority class", "label": str(majority),
-            "accuracy": float((np.asarray(eval_labels) == majority).mean())}
-
-
-# Validation metrics that may pick the best epoch (all higher-is-better).
-SELECT_METRICS = ("accuracy", "top5_accuracy", "macro_precision", "macro_recall", "macro_f1",
-                  "precision", "recall", "f1")
-
-
-def resolve_select_metric(name: str, num_classes: int) -> str:
-  """'f1'/'precision'/'recall' are the positive class's for a binary task, else the macro average.
-
-  So one setting (e.g. study S3's "best validation F1") serves binary and multi-class runs.
-  """
-  if name not in SELECT_METRICS:
-    raise ValueError(f"select_metric must be one of {SELECT_METRICS}, got {name!r}")
-  if name in ("precision", "recall", "f1") and num_classes != 2:
-    return f"macro_{name}"
-  return name
-
-
-def classification_summary(confusion: np.ndarray, loss_sum: float = 0.0,
-                           top5_correct: float = 0.0) -> dict:
-  """Accuracy, per-class accuracy (recall), macro precision/recall/F1 from a confusion matrix.
-
-  Binary tasks also get ``precision``/``recall``/``f1`` of the positive class, the
-  second label (labels are sorted, so 'positive' after 'negative', '1' after '0').
-  """
-  total = confusion.sum()
-  support = confusion.sum(1)
-  predicted = confusion.sum(0)
-  hits = np.diag(confusion)
-  recall = np.divide(hits, support, out=np.zeros_like(hits, dtype=float), where=support > 0)
-  precision = np.divide(hits, predicted, out=np.zeros_like(hits, dtype=float), where=predicted > 0)
-  denom = precision + recall
-  f1 = np.divide(2 * precision * recall, denom, out=np.zeros_like(denom), where=denom > 0)
-  present = support > 0   # macro averages over classes that occur in this split
-  summary = {
-      "loss": float(loss_sum / max(total, 1e-9)),
-      "accuracy": float(hits.sum() / max(total, 1e-9)),
-      "top5_accuracy": float(top5_correct / max(total, 1e-9)),
-      "macro_precision": float(precision[present].mean()) if present.any() else 0.0,
-      "macro_recall": float(recall[present].mean()) if present.any() else 0.0,
-      "macro_f1": float(f1[present].mean()) if present.any() else 0.0,
-      "per_class_accuracy": recall.tolist(),
-      "confusion": confusion.tolist(),
-      "count": float(total),
-  }
-  if len(confusion) == 2:
-    summary.update(precision=float(precision[1]), recall=float(recall[1]), f1=float(f1[1]))
-  return summary
 
 
 # --- Regression (study S2: review text → score) --------------------------------------------
@@ -223,62 +144,5 @@ class Regression:
         "count": weight.sum(),
     }
 
-  def summarize(self, stats: Mapping[str, np.ndarray]) -> dict[str, float]:
-    return regression_summary_from_sums({k: float(v) for k, v in stats.items()})
-
   def outputs(self, outputs) -> dict[str, jnp.ndarray]:
     return {"score": _scores(outputs)}
-
-  def prediction_columns(self, outputs: Mapping[str, np.ndarray], labels: list[str]) -> dict:
-    del labels
-    return {"predicted": np.asarray(outputs["score"])}
-
-  def baseline(self, train_scores: np.ndarray, eval_scores: np.ndarray, seeds) -> dict:
-    """Study S2's benchmark: scores drawn from the training score distribution (one draw per seed)."""
-    from lyric_jax.train.baselines import random_sampling_benchmark   # numpy only; avoids a cycle
-    return random_sampling_benchmark(np.asarray(train_scores, float), np.asarray(eval_scores, float),
-                                     seeds, self.loss_name)
-
-
-def regression_summary_from_sums(sums: Mapping[str, float]) -> dict[str, float]:
-  count = max(sums["count"], 1e-9)
-  mae = sums["abs_error_sum"] / count
-  return {
-      "loss": sums["loss_sum"] / count,
-      "mae": mae,
-      "neg_mae": -mae,
-      "rmse": float(np.sqrt(sums["squared_error_sum"] / count)),
-      "bias": sums["error_sum"] / count,      # mean(predicted − true): > 0 overestimates
-      "count": sums["count"],
-  }
-
-
-def regression_summary(predicted: np.ndarray, true: np.ndarray, loss_name: str = "mae") -> dict[str, float]:
-  """The summary of per-example predicted scores (the trivial baselines)."""
-  return evaluate(Regression(loss_name), {"score": np.asarray(predicted, np.float32)}, true)
-
-
-# --- Metrics of given outputs (predict, the ensemble, classic baselines) -------------------
-
-def evaluate(objective, outputs: Mapping[str, np.ndarray], labels: np.ndarray) -> dict:
-  """The objective's summary of per-example ``outputs`` for ``labels`` (class ids or scores)."""
-  return population_summaries(objective, {k: np.asarray(v)[None] for k, v in outputs.items()}, labels)[0]
-
-
-def population_summaries(objective, outputs: Mapping[str, np.ndarray], labels: np.ndarray,
-                         chunk: int = 16384) -> list[dict]:
-  """One summary per replica of outputs stacked as [P, N, ...], all rows weighing 1.
-
-  Stats are summed over ``chunk``-row slices, so a large file never needs [P, N, C] one-hots at once.
-  """
-  labels = np.asarray(labels)
-  stats_of = jax.vmap(objective.output_stats, in_axes=(0, None))
-  stats = None
-  for start in range(0, len(labels), chunk):
-    rows = slice(start, start + chunk)
-    batch = {"label": jnp.asarray(labels[rows]), "weight": jnp.ones(len(labels[rows]), jnp.float32)}
-    part = stats_of({k: np.asarray(v)[:, rows] for k, v in outputs.items()}, batch)
-    stats = part if stats is None else jax.tree.map(jnp.add, stats, part)
-  stats = jax.device_get(stats)
-  population = len(next(iter(outputs.values())))
-  return [objective.summarize(jax.tree.map(lambda x: x[i], stats)) for i in range(population)]

@@ -7,7 +7,7 @@ import pytest
 from lyric_jax.data import encode
 from lyric_jax.data.encode import Preprocessor, TextSpec
 from lyric_jax.data.errors import DataError
-from lyric_jax.data.sources import TCC_FEATURES, read_tcc_ceds
+from lyric_jax.data.sources.lyrics_and_features import TCC_FEATURES, read_tcc_ceds
 
 HUGE_WORDS = 200_000
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from lyric_jax.data import clean, sources
-from lyric_jax.data.lyrics_genre import GENRE_ORDER, choose_genres
+from lyric_jax.data.sources.lyrics import GENRE_ORDER, choose_genres
 
 VERSE = ("I walked along the river\nwhen the night was cold\nand you were gone\n"
          "and I remember every word you said")   # over 100 characters: not suspect

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from lyric_jax.data.synthetic import synthetic_frame
+from lyric_jax.data.sources.synthetic import synthetic_frame
 from lyric_jax.run.rundir import (ATTENTION_PNG, CONFIG_FILE, CONFUSION_PNG, PREPROCESSOR_FILE, REPORT_FILE,
                                   RESULTS_FILE, predictions_file)
 from tests.e2e.test_lyrics_meta_cli import cli

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lyric_jax.data.synthetic import synthetic_frame
+from lyric_jax.data.sources.synthetic import synthetic_frame
 from lyric_jax.run.rundir import (CONFIG_FILE, CONFUSION_PNG, LEARNING_CURVES_PNG, METRICS_FILE, PREDICTIONS_DIR,
                                   PREPROCESSOR_FILE, REPORT_FILE, RESULTS_FILE, SPLIT_FILE, TOKENIZER_FILE)
 

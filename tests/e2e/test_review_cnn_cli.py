@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lyric_jax.data.reviews import synthetic_reviews_frame
+from lyric_jax.data.sources.reviews import synthetic_reviews_frame
 from lyric_jax.run.rundir import (CONFIG_FILE, CUSTOM_PREDICTIONS_PNG, ERRORS_PNG, LEARNING_CURVES_PNG, METRICS_FILE,
                                   PREDICTIONS_DIR, PREPROCESSOR_FILE, REPORT_FILE, RESULTS_FILE, TOKENIZER_FILE,
                                   eval_predictions_file, predictions_file)
@@ -74,6 +74,13 @@ def test_predict_scores_files_with_and_without_labels(cnn_run, tmp_path):
   assert len(scored) == 30 and "label" not in scored.columns and not out.with_suffix(".metrics.json").exists()
   np.testing.assert_allclose(scored.set_index("row").loc[predictions["row"], "predicted"], predictions["predicted"],
                              rtol=1e-5)
+
+
+def test_dataset_options_reach_the_reader(cnn_run, tmp_path):
+  _, data_dir, _ = cnn_run
+  proc = cli("experiments.review_cnn", "--dataset=metal_archives", f"--data_dir={data_dir}", "--dataset_options=foo=1",
+             f"--workdir={tmp_path}", "--progress=false", check=False)
+  assert proc.returncode != 0 and "has no option(s) ['foo']" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_bilstm_trains_from_scratch_end_to_end(tmp_path):

@@ -1,19 +1,17 @@
-"""Review text → score sources (study S2). Each returns a ``Table`` whose label is a float score in [0, 1].
+"""Metal-Archives album reviews (study S2): review text → a float score in [0, 1].
 
-* ``metal_archives``: the study's Metal-Archives review table: ``review_content`` is
-  the text and the score is parsed from ``review_title`` ("Crushing - 85%" → 0.85).
-* ``imdb_ratings``: IMDB reviews with their 1–10 star rating (aclImdb), score = rating/10:
-  the review-score data available here (the binary IMDB sentiment task lives in S3's source).
+* ``metal_archives``: the study's review table: ``review_content`` is the text and the
+  score is parsed from ``review_title`` ("Crushing - 85%" → 0.85).
 * ``synthetic_reviews``: generated reviews in the Metal-Archives layout, so the
   experiment and its tests run anywhere.
 
-Scores are stored as floats in the table's label column; ``Preprocessor(target='score')``
-passes them through unchanged.
+(The review → score data available here is ``imdb_ratings``, in ``sources.imdb``.) Scores
+are stored as floats in the table's label column; ``Preprocessor(target='score')`` passes
+them through unchanged.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 
@@ -21,9 +19,8 @@ import numpy as np
 import pandas as pd
 
 from lyric_jax.data.errors import DataError
-from lyric_jax.data.sources import Source, register
-from lyric_jax.data.sentiment import read_acl_imdb
-from lyric_jax.data.table import LABEL, Table, as_text, at_rows, build_table, read_csv_checked
+from lyric_jax.data.sources.base import GeneratedSource, Source
+from lyric_jax.data.table import Table, as_text, at_rows, build_table, read_csv_checked, with_scores
 
 # The study's own pattern, str.extract('(.*) - (\d+)%'): a search, greedy, so the last
 # " - N%" in a title is the score.
@@ -37,13 +34,6 @@ def parse_title_score(title: str) -> float | None:
   if match is None or int(match.group(2)) > 100:
     return None
   return int(match.group(2)) / 100
-
-
-def with_scores(table: Table, scores: pd.Series, missing_reason: str) -> Table:
-  """Adds float scores (over the reader's frame, by data row) as the label column; rows
-  without one are dropped, counted."""
-  table = dataclasses.replace(table, frame=table.frame.assign(**{LABEL: at_rows(scores, table).astype(np.float64)}))
-  return table.drop_rows(~np.isfinite(table.frame[LABEL].to_numpy()), missing_reason)
 
 
 # --- Metal-Archives reviews (study S2's corpus) -------------------------------------------
@@ -83,45 +73,12 @@ def read_metal_archives(path: str | Path, labeled: bool = True, on_bad_title: st
   return metal_archives_table(frame, labeled=labeled, malformed=malformed, on_bad_title=on_bad_title)
 
 
-register(Source(
+METAL_ARCHIVES = Source(
     name="metal_archives",
     candidates=("reviews.csv", "reviews.csv.gz", "metal_archives_reviews.csv",
                 "metal_archives_reviews.csv.gz"),
     read=read_metal_archives, label_column="review_title", download_key="metal_archives_reviews",
-    description="Metal-Archives album reviews: review_content, score from 'title - 85%'"))
-
-
-# --- IMDB reviews with star ratings (aclImdb) ---------------------------------------------
-
-_BR = re.compile(r"<br\s*/?>", re.I)   # aclImdb keeps HTML line breaks inside the text
-
-
-def read_imdb_ratings(path: str | Path, labeled: bool = True) -> Table:
-  """``review`` text and score = ``rating``/10 from the CSV layout, or the aclImdb folder layout.
-
-  The folder layout (aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt) is read as
-  ``imdb`` reads it; a review whose file name carries no rating is dropped and counted.
-  """
-  path = Path(path)
-  if path.is_dir():
-    frame, malformed = read_acl_imdb(path), 0
-  else:
-    frame, malformed = read_csv_checked(path, ["review"] + (["rating"] if labeled else []))
-  frame = frame.assign(review=frame["review"].astype("string").str.replace(_BR, " ", regex=True))
-  table = build_table(frame, source="imdb_ratings", text="review", label=None, features=[],
-                      labeled=False, malformed=malformed)
-  if not labeled:
-    return table
-  rating = pd.to_numeric(frame["rating"], errors="coerce")
-  table = table.drop_rows(at_rows((rating < 1) | (rating > 10), table), "rating outside 1-10")
-  return with_scores(table, rating / 10.0, "missing rating")
-
-
-register(Source(
-    name="imdb_ratings",
-    candidates=("imdb_reviews_50k.csv.gz", "aclImdb", "imdb_reviews_train25k.csv.gz"),
-    read=read_imdb_ratings, label_column="rating", download_key="aclImdb_v1.tar.gz",
-    description="IMDB reviews (Maas et al. 2011), score = star rating / 10 (1-4 and 7-10)"))
+    description="Metal-Archives album reviews: review_content, score from 'title - 85%'")
 
 
 # --- synthetic reviews ---------------------------------------------------------------------
@@ -154,14 +111,11 @@ def synthetic_reviews_frame(num_examples: int = 400, seed: int = 0, sentiment_ra
   return pd.DataFrame(rows)
 
 
-@dataclasses.dataclass(frozen=True)
-class SyntheticReviewSource(Source):
-  """Generates instead of reading; ``read`` parses Metal-Archives-layout files (e.g. for predict)."""
-
-  def load(self, data_dir=None, *, num_examples: int = 400, seed: int = 0) -> Table:
-    return metal_archives_table(synthetic_reviews_frame(num_examples, seed), source="synthetic_reviews")
+def generate_reviews(num_examples: int = 400, seed: int = 0) -> Table:
+  return metal_archives_table(synthetic_reviews_frame(num_examples, seed), source="synthetic_reviews")
 
 
-register(SyntheticReviewSource(
-    name="synthetic_reviews", candidates=(), read=read_metal_archives, label_column="review_title",
-    description="deterministic generated reviews in the Metal-Archives layout (score from title)"))
+SYNTHETIC_REVIEWS = GeneratedSource(
+    name="synthetic_reviews", candidates=(), read=read_metal_archives, generate=generate_reviews,
+    label_column="review_title",
+    description="deterministic generated reviews in the Metal-Archives layout (score from title)")

@@ -7,14 +7,13 @@ learnable but not trivial for text-only, feature-only or combined models.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from lyric_jax.data.errors import require
-from lyric_jax.data.sources import Source, register
+from lyric_jax.data.sources.base import GeneratedSource
 from lyric_jax.data.table import Table, build_table, read_csv_checked
 
 GENRES = ("rock", "pop", "jazz", "rap", "country", "metal", "reggae", "blues")
@@ -53,18 +52,11 @@ def read_synthetic(path: str | Path, labeled: bool = True) -> Table:
                      labeled=labeled, malformed=malformed)
 
 
-@dataclasses.dataclass(frozen=True)
-class SyntheticSource(Source):
-  """Generates instead of reading; ``read`` still parses CSVs written from ``synthetic_frame``."""
-
-  def load(self, data_dir=None, *, num_examples: int = 600, num_classes: int = 4,
-           seed: int = 0) -> Table:
-    frame = synthetic_frame(num_examples, num_classes, seed)
-    return build_table(frame, source="synthetic", text="text", label="genre", features=FEATURES)
-
-  def read_file(self, path, labeled, options=None) -> Table:
-    return super().read_file(path, labeled)   # the options only shape generated data
+def generate_synthetic(num_examples: int = 600, num_classes: int = 4, seed: int = 0) -> Table:
+  frame = synthetic_frame(num_examples, num_classes, seed)
+  return build_table(frame, source="synthetic", text="text", label="genre", features=FEATURES)
 
 
-register(SyntheticSource(name="synthetic", candidates=(), read=read_synthetic, label_column="genre",
-                         description="deterministic generated songs (genre vocabulary + features)"))
+SYNTHETIC = GeneratedSource(name="synthetic", candidates=(), read=read_synthetic, generate=generate_synthetic,
+                            label_column="genre",
+                            description="deterministic generated songs (genre vocabulary + features)")

@@ -1,4 +1,4 @@
-"""Study S0 sources: lyrics → one genre, cleaned by the study's rules (``data.clean``).
+"""Study S0's lyrics corpora: lyrics → one genre, cleaned by the study's rules (``data.clean``).
 
 ``metrolyrics``: the study's own Kaggle file (index, song, year, artist, genre, lyrics).
 ``lastfm17``: Last.fm top tracks of 17 crowd tags with Genius lyrics (line breaks kept),
@@ -16,7 +16,7 @@ import pandas as pd
 
 from lyric_jax.data import clean
 from lyric_jax.data.errors import DataError
-from lyric_jax.data.sources import Source, register
+from lyric_jax.data.sources.base import Source
 from lyric_jax.data.table import LABEL, Table, as_text, build_table, raw_table, read_csv_checked
 
 # --- MetroLyrics (Kaggle "380,000+ lyrics from MetroLyrics", lyrics.csv) ------------------
@@ -34,10 +34,10 @@ def read_metrolyrics(path: str | Path, labeled: bool = True, english_only: bool 
   return clean.clean_lyrics(table, english_only=english_only, non_ascii=non_ascii)
 
 
-register(Source(
+METROLYRICS = Source(
     name="metrolyrics", candidates=("lyrics.csv", "lyrics.csv.gz"), read=read_metrolyrics,
     label_column="genre", download_key="lyrics.csv", text_transform=clean.transform,
-    description="MetroLyrics 380k (Kaggle, study S0's corpus): 11 genres after cleaning"))
+    description="MetroLyrics 380k (Kaggle, study S0's corpus): 11 genres after cleaning")
 
 
 # --- Last.fm 17 tags + Genius lyrics ------------------------------------------------------
@@ -193,10 +193,10 @@ def lastfm17_transform(text: pd.Series, non_ascii: str = "strip_chars") -> pd.Se
   return clean.transform(strip_ticket_ads(text), typography=True, non_ascii=non_ascii)
 
 
-register(Source(
+LASTFM17 = Source(
     name="lastfm17",
     candidates=("lyrics_lastfm17_genius.csv.gz", "lyrics_lastfm17_genius_dev.csv.gz",
                 "lyrics_lastfm17_genius.csv"),
     read=read_lastfm17, label_column="tag",
     text_transform=lastfm17_transform,
-    description="Last.fm top tracks of 17 tags + Genius lyrics: 13 genres (rap = rap + Hip-Hop)"))
+    description="Last.fm top tracks of 17 tags + Genius lyrics: 13 genres (rap = rap + Hip-Hop)")

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lyric_jax.data.sources import Source, register
+from lyric_jax.data.sources.base import Source
 from lyric_jax.data.table import Table, build_table, read_csv_checked
 
 NUMERIC = ["popularity", "duration_ms", "danceability", "energy", "loudness", "speechiness",
@@ -54,9 +54,9 @@ def read_spotify_tracks(path: str | Path, labeled: bool = True) -> Table:
                      group=[GROUP_COLUMN], labeled=labeled, malformed=malformed)
 
 
-register(Source(
+SPOTIFY114 = Source(
     name="spotify114",
     candidates=("spotify_tracks.csv", "dataset.csv", "spotify_tracks_114genres_dev.csv.gz",
                 "spotify_tracks_114genres.csv.gz"),
     read=read_spotify_tracks, label_column=LABEL_COLUMN, download_key="spotify_tracks.csv",
-    description="Spotify Tracks Dataset (Pandya 2022): 114 genres, audio features, no text"))
+    description="Spotify Tracks Dataset (Pandya 2022): 114 genres, audio features, no text")
