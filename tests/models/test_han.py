@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from lyric_jax.models.han import HAN
+from lyric_jax.models.intermediates import read_attention
 from tests import model_checks
 
 B, L, W, V, C = 3, 4, 5, 20, 3
@@ -83,9 +84,8 @@ def test_sown_attention_weights(run):
   model, params, logits, _ = run("gru", True, 1)
   out, state = model_checks.apply_with_intermediates(model, params, _batch())
   chex.assert_trees_all_close(out, logits, atol=1e-6)
-  inter = state["intermediates"]
-  (word_w,) = inter["word_attention"]["attention_weights"]
-  (line_w,) = inter["line_attention"]["attention_weights"]
+  attention = read_attention(state, _batch())
+  word_w, line_w = attention.words, attention.lines
   chex.assert_shape(word_w, (B, L, W))
   chex.assert_shape(line_w, (B, L))
   word_w, line_w = np.asarray(word_w), np.asarray(line_w)

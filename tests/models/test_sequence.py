@@ -7,6 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from lyric_jax.models.intermediates import read_attention
 from lyric_jax.models.sequence import RecurrentClassifier
 from tests import model_checks
 
@@ -65,7 +66,7 @@ def test_padding_invariance(run, pooling, cell, bidirectional, num_layers):
 def test_attention_pooling_sows_weights(run):
   model, params, _, _ = run("attention", "lstm", True, 1)
   _, state = model_checks.apply_with_intermediates(model, params, _batch())
-  (weights,) = state["intermediates"]["attention"]["attention_weights"]
+  weights = read_attention(state, _batch()).tokens
   chex.assert_shape(weights, (B, T))
   real = np.arange(T) < LENGTHS[:, None]
   assert np.all(np.asarray(weights)[~real] == 0.0)
