@@ -11,9 +11,11 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from lyric_jax.models import registry
 from lyric_jax.models.intermediates import NAMES
 from lyric_jax.report.attention import write_attention_png
-from tests.models.test_intermediates import BATCH, SelfAttentionOnly
+from tests.models.registry_fixtures import tokens
+from tests.models.test_intermediates import SelfAttentionOnly
 
 
 class BrokenContract(nn.Module):
@@ -27,7 +29,7 @@ class BrokenContract(nn.Module):
 
 
 def draw(model, tmp_path):
-  batch = BATCH
+  batch = tokens()
   variables = model.init(jax.random.key(0), batch, train=False)
   path = tmp_path / "attention.png"
   return write_attention_png(model, variables, batch, lambda i: f"w{i}", path, "title"), path
@@ -44,3 +46,9 @@ def test_a_model_breaking_the_contract_is_one_warning_not_an_error(tmp_path, cap
   assert not written and not path.exists()
   (record,) = [r for r in caplog.records if "attention.png not written" in r.getMessage()]
   assert "AttentionContractError" in record.getMessage() and "\n" not in record.getMessage()
+
+
+def test_the_transformer_draws_its_token_attention(tmp_path):
+  model = registry.build("transformer", num_classes=3, vocab_size=20, embed=8, heads=2, layers=1, mlp=8)
+  written, path = draw(model, tmp_path)
+  assert written and path.stat().st_size > 0

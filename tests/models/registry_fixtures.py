@@ -83,4 +83,6 @@ FIXTURES = {
     "ffnn": Fixture({"embed": 6, "hidden": 5, "dropout": 0.2}, tokens),
     "cnn": Fixture({"embed": 6, "filters": 5, "kernel_size": 3, "dense": 4}, tokens, num_classes=1),
     "bilstm": Fixture({**RECURRENT, "spatial_dropout": 0.5}, tokens),
+    "transformer": Fixture({"embed": 8, "heads": 2, "layers": 2, "mlp": 16, "max_len": 16}, tokens,
+                           attention=("tokens",)),
 }
