@@ -22,13 +22,15 @@ from lyric_jax.train.objectives import Classification
 from lyric_jax.train.sharding import Placement
 from lyric_jax.train.state import init_population, make_optimizer
 
-# Benchmark name → (registry model, constructor kwargs given embed E and hidden H).
+# Benchmark name → (registry model, constructor kwargs given embed E and hidden H). Names need not
+# be registry names, but never reuse one for another net: 'birnn_lstm' is the registry's 'rnn'
+# bidirectional, while the registry's 'bilstm' is S2's spatial-dropout net.
 # 'han' reads lines: seq_len T is laid out as sqrt(T) lines of sqrt(T) words.
 ARCHITECTURES = {
     "bag": ("ffnn", lambda e, h: {"embed": e, "hidden": h}),
     "lstm": ("rnn", lambda e, h: {"embed": e, "hidden": h, "cell": "lstm"}),
     "gru": ("rnn", lambda e, h: {"embed": e, "hidden": h, "cell": "gru"}),
-    "bilstm": ("rnn", lambda e, h: {"embed": e, "hidden": h, "cell": "lstm", "bidirectional": True}),
+    "birnn_lstm": ("rnn", lambda e, h: {"embed": e, "hidden": h, "cell": "lstm", "bidirectional": True}),
     "attn_lstm": ("attn_lstm", lambda e, h: {"embed": e, "hidden": h, "cell": "lstm", "pooling": "attention",
                                               "attn_size": h}),
     "han": ("han", lambda e, h: {"embed": e, "word_hidden": h // 2, "line_hidden": h // 2, "attn_size": h}),

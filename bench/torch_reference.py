@@ -99,7 +99,7 @@ class CNN(nn.Module):
 
 
 def build(name: str, vocab: int, embed: int, hidden: int, classes: int) -> nn.Module:
-  recurrent = {"lstm": {}, "gru": {"cell": "gru"}, "bilstm": {"bidirectional": True},
+  recurrent = {"lstm": {}, "gru": {"cell": "gru"}, "birnn_lstm": {"bidirectional": True},
                "attn_lstm": {"attention": True}}
   if name in recurrent:
     return Recurrent(vocab, embed, hidden, classes, **recurrent[name])

@@ -2,8 +2,8 @@
 
 The text is cleaned by the run's source, tokenized by the run's fitted tokenizer and
 truncated at its max length, exactly as in training; the model is applied with
-``mutable=['intermediates']`` to read the attention weights it sows. Out-of-vocabulary
-tokens are shown as ``UNK``.
+``mutable=['intermediates']`` to read the token attention it sows
+(``lyric_jax.models.intermediates``). Out-of-vocabulary tokens are shown as ``UNK``.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from pathlib import Path
 
 import jax
 import numpy as np
-from flax import traverse_util
 
 from lyric_jax.data import sources
 from lyric_jax.data.encode import Preprocessor
 from lyric_jax.data.errors import DataError
 from lyric_jax.data.tokenize import UNK, encode_flat
+from lyric_jax.models.intermediates import read_attention
 from lyric_jax.report.attention import attention_heatmap
 from lyric_jax.run import build
 from lyric_jax.run.results import choose_replica
@@ -80,15 +80,14 @@ def _explain_step(objective, apply_fn, model_name: str):
   def one(params, model_state, batch):
     logits, state = apply_fn({"params": params, **model_state}, batch, train=False,
                              mutable=["intermediates"])
-    return objective.outputs(logits)["probabilities"][0], _flat_attention(state, model_name)[0]
+    return objective.outputs(logits)["probabilities"][0], token_attention(state, batch, model_name)[0]
   return jax.jit(jax.vmap(one, in_axes=(0, 0, None)))
 
 
-def _flat_attention(state: dict, model_name: str):
-  """The one sown ``attention_weights`` array of a flat-sequence model, [B, T]."""
-  found = [v for k, v in traverse_util.flatten_dict(state.get("intermediates", {})).items()
-           if k[-1] == "attention_weights"]
-  if len(found) != 1 or found[0][0].ndim != 2:
-    raise DataError(f"Model {model_name!r} has no single token-attention layer to explain "
-                    "(use an attention model, e.g. --model=attn_lstm).")
-  return found[0][0]
+def token_attention(state: dict, batch: dict, model_name: str):
+  """The token attention [B, T] the model sows under the intermediates contract."""
+  tokens = read_attention(state, batch).tokens
+  if tokens is None:
+    raise DataError(f"Model {model_name!r} sows no token attention to explain "
+                    "(use an attention model, e.g. --model=attn_lstm or --model=transformer).")
+  return tokens

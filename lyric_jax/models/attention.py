@@ -21,18 +21,18 @@ def masked_softmax(scores: jnp.ndarray, mask: jnp.ndarray) -> jnp.ndarray:
 
 
 class AttentionPool(nn.Module):
-  """`h [..., T, D]`, `mask [..., T]` bool -> weighted sum `[..., D]`.
+  """`h [..., T, D]`, `mask [..., T]` bool -> (weighted sum `[..., D]`, weights `[..., T]`).
 
-  score_t = v . tanh(W h_t + b); weights = masked softmax over T, sown as
-  `intermediates/attention_weights` with shape `[..., T]` for visualisation.
+  score_t = v . tanh(W h_t + b); weights = masked softmax over T. The weights are
+  returned, not sown: the model that owns the pool sows them under the contract's
+  name for what they weigh (`intermediates.sow_attention`).
   """
 
   attn_size: int
 
   @nn.compact
-  def __call__(self, h: jnp.ndarray, mask: jnp.ndarray) -> jnp.ndarray:
+  def __call__(self, h: jnp.ndarray, mask: jnp.ndarray) -> tuple[jnp.ndarray, jnp.ndarray]:
     scores = nn.Dense(1, use_bias=False, name="score")(
         jnp.tanh(nn.Dense(self.attn_size, name="proj")(h)))[..., 0]
     weights = masked_softmax(scores, mask)
-    self.sow("intermediates", "attention_weights", weights)
-    return jnp.einsum("...t,...td->...d", weights, h)
+    return jnp.einsum("...t,...td->...d", weights, h), weights

@@ -13,6 +13,7 @@ import flax.linen as nn
 import jax.numpy as jnp
 
 from lyric_jax.models.attention import AttentionPool
+from lyric_jax.models.intermediates import sow_attention
 from lyric_jax.models.pooling import length_mask
 from lyric_jax.models.recurrent import RecurrentEncoder
 
@@ -20,8 +21,8 @@ from lyric_jax.models.recurrent import RecurrentEncoder
 class HAN(nn.Module):
   """Words -> (encoder + attention) -> line vectors -> (encoder + attention) -> song.
 
-  Attention weights are sown as `intermediates/word_attention/attention_weights`
-  `[B, L, W]` and `intermediates/line_attention/attention_weights` `[B, L]`.
+  Sows the contract's word attention `[B, L, W]` and line attention `[B, L]`
+  (`intermediates.sow_attention`).
   Empty lines and empty songs pool to zero vectors, never NaN. `dropout` acts
   on line vectors, the song vector and between stacked recurrent layers.
   """
@@ -52,10 +53,11 @@ class HAN(nn.Module):
     words, _ = encoder(hidden=self.word_hidden, name="word_encoder")(
         x.reshape(b * l, w, self.embed), word_lengths.reshape(b * l),
         train=train)
-    line_vecs = AttentionPool(self.attn_size, name="word_attention")(
+    line_vecs, word_weights = AttentionPool(self.attn_size, name="word_attention")(
         words.reshape(b, l, w, -1), length_mask(word_lengths, w))
     lines, _ = encoder(hidden=self.line_hidden, name="line_encoder")(
         drop(line_vecs), lengths, train=train)
-    song = AttentionPool(self.attn_size, name="line_attention")(
+    song, line_weights = AttentionPool(self.attn_size, name="line_attention")(
         lines, length_mask(lengths, l))
+    sow_attention(self, lines=line_weights, words=word_weights)
     return nn.Dense(self.num_classes, name="head")(drop(song))

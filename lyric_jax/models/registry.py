@@ -27,6 +27,7 @@ MODELS = {
     "ffnn": "lyric_jax.models.bag:EmbeddingBagMLP",
     "cnn": "lyric_jax.models.cnn:TextCNN",                      # S2 review-score ConvNet
     "bilstm": "lyric_jax.models.spatial_rnn:SpatialDropoutRNN",  # S2 BiLSTM + spatial dropout
+    "transformer": "lyric_jax.models.transformer:TransformerClassifier",
 }
 
 # Models that read line-structured input (TextSpec.layout='lines'); the rest read flat tokens.

@@ -11,6 +11,7 @@ import flax.linen as nn
 import jax.numpy as jnp
 
 from lyric_jax.models.attention import AttentionPool
+from lyric_jax.models.intermediates import sow_attention
 from lyric_jax.models.pooling import length_mask
 from lyric_jax.models.recurrent import RecurrentEncoder
 
@@ -21,6 +22,7 @@ class RecurrentClassifier(nn.Module):
   """(Bi)LSTM/GRU classifier; pooling 'last' (final states), 'attention' or 'mean'.
 
   Every pooling reads only real positions, so padding never reaches the logits.
+  'attention' sows its weights as the contract's token attention `[B, T]`.
   """
 
   num_classes: int
@@ -51,8 +53,9 @@ class RecurrentClassifier(nn.Module):
     if self.pooling == "last":
       pooled = final
     elif self.pooling == "attention":
-      pooled = AttentionPool(self.attn_size, name="attention")(
+      pooled, weights = AttentionPool(self.attn_size, name="attention")(
           outputs, length_mask(lengths, tokens.shape[1]))
+      sow_attention(self, tokens=weights)
     else:  # outputs are already 0 on padding
       pooled = outputs.sum(axis=1) / jnp.maximum(lengths, 1)[:, None]
     pooled = nn.Dropout(self.dropout, deterministic=not train)(pooled)

@@ -2,8 +2,8 @@
 
 Flat texts are wrapped into rows of ``columns`` tokens (as in study S3's figures);
 a HAN passes one list of tokens per line instead: each line becomes a row, labelled
-with its line-attention weight. Models sow their weights
-(``self.sow('intermediates', 'attention_weights', w)``); ``attention_weights`` collects them.
+with its line-attention weight. The weights are what the model sows under the
+intermediates contract (``lyric_jax.models.intermediates``).
 """
 
 from __future__ import annotations
@@ -11,13 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping, Sequence
 
-import flax
+from absl import logging
 
 import matplotlib
 
 matplotlib.use("Agg")   # headless: plots are files, never windows
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+from lyric_jax.models.intermediates import Attention, read_attention  # noqa: E402
 
 _MAX_CHARS = 12   # longer tokens are shortened so the grid stays readable
 
@@ -71,41 +73,40 @@ def attention_heatmap(tokens: Sequence, weights: Sequence, path: str | Path, *, 
 FLAT_ROW = 12   # a flat model's tokens are drawn in rows of this many words
 
 
-def attention_weights(model, variables, batch: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-  """Sown attention weights of one forward pass, e.g. {'word_attention': [B, L, W], 'line_attention': [B, L]}."""
-  _, state = model.apply(variables, dict(batch), train=False, mutable=["intermediates"])
-  flat = flax.traverse_util.flatten_dict(state.get("intermediates", {}))
-  return {"/".join(key[:-1]): np.asarray(value[0]) for key, value in flat.items()
-          if key[-1] == "attention_weights"}
-
-
-def song_attention(weights: dict[str, np.ndarray], batch: Mapping[str, np.ndarray], index: int = 0):
+def song_attention(attention: Attention, batch: Mapping[str, np.ndarray], index: int = 0):
   """(token ids [L, W], word weights [L, W], line weights [L] or None) of song ``index``, real lines only.
 
-  A HAN gives both levels; a flat attention model gives word weights, wrapped into rows.
+  A HAN gives both levels; a flat attention model gives token weights, wrapped into rows.
   """
   tokens = np.asarray(batch["tokens"][index])
-  if "word_attention" in weights and "line_attention" in weights:
-    lines = int(batch["lengths"][index])
-    return (tokens[:lines], weights["word_attention"][index][:lines],
-            weights["line_attention"][index][:lines])
-  word = next(iter(weights.values()))   # a flat model has one attention pool
   length = int(batch["lengths"][index])
+  if attention.lines is not None:
+    return (tokens[:length], np.asarray(attention.words[index])[:length],
+            np.asarray(attention.lines[index])[:length])
   rows = -(-length // FLAT_ROW)
   pad = rows * FLAT_ROW - length
   wrap = lambda x: np.pad(x[:length], (0, pad)).reshape(rows, FLAT_ROW)   # noqa: E731
-  return wrap(tokens), wrap(word[index]), None
+  return wrap(tokens), wrap(np.asarray(attention.tokens[index])), None
 
 
 def write_attention_png(model, variables, batch: Mapping[str, np.ndarray], id_to_token, path: str | Path,
                         title: str = "") -> bool:
-  """Draws song 0 of ``batch``; returns False (nothing written) when the model sows no attention."""
-  weights = attention_weights(model, variables, batch)
-  if not weights:
+  """Draws song 0 of ``batch``; returns False (nothing written) when the model sows no attention.
+
+  Runs after training, so a failure here (a model breaking the intermediates contract, a
+  drawing error) is a one-line warning and no figure: it never costs the finished training.
+  """
+  try:
+    _, state = model.apply(variables, dict(batch), train=False, mutable=["intermediates"])
+    attention = read_attention(state, batch)
+    if not attention.sown:
+      return False
+    tokens, word_weights, line_weights = song_attention(attention, batch)
+    words = [[id_to_token(int(t)) for t in row if t] for row in tokens]
+    labels = ([f"line {i + 1} ({w:.2f})" for i, w in enumerate(line_weights)]
+              if line_weights is not None else None)
+    attention_heatmap(words, word_weights, path, title=title, row_labels=labels)
+  except Exception as e:  # noqa: BLE001  (the figure is optional; the results after it are not)
+    logging.warning("%s not written: %s: %s", Path(path).name, type(e).__name__, str(e).partition("\n")[0])
     return False
-  tokens, word_weights, line_weights = song_attention(weights, batch)
-  words = [[id_to_token(int(t)) for t in row if t] for row in tokens]
-  labels = ([f"line {i + 1} ({w:.2f})" for i, w in enumerate(line_weights)]
-            if line_weights is not None else None)
-  attention_heatmap(words, word_weights, path, title=title, row_labels=labels)
   return True

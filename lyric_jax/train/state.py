@@ -79,6 +79,8 @@ def init_population(model: nn.Module, tx: optax.GradientTransformation, sample_b
                     seeds: Sequence[int], learning_rates: Sequence[float]) -> TrainState:
   """One replica per (seed, lr) pair, stacked on a leading axis; seed-major order."""
   pairs = [(s, lr) for s in seeds for lr in learning_rates]
+  # Raw uint32[2] keys (not jax.random.key): each replica's TrainState.rng is checkpointed as
+  # one, so existing checkpoints restore; elsewhere the code uses typed jax.random.key.
   keys = jnp.stack([jax.random.PRNGKey(s) for s, _ in pairs])
   lrs = jnp.asarray([lr for _, lr in pairs], jnp.float32)
   sample = jax.tree.map(lambda x: jnp.asarray(x[:1]), sample_batch)

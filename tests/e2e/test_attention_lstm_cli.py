@@ -148,6 +148,6 @@ def test_predict_unlabelled_review_folder(runs, tmp_path):
   assert metrics is None and len(predictions) == 3 and "label" not in predictions
 
 
-def test_flat_attention_is_required_to_explain():
-  with pytest.raises(DataError, match="no single token-attention layer"):
-    explain._flat_attention({"intermediates": {}}, "ffnn")
+def test_token_attention_is_required_to_explain():
+  with pytest.raises(DataError, match="sows no token attention"):
+    explain.token_attention({"intermediates": {}}, {"tokens": np.ones((1, 3))}, "ffnn")

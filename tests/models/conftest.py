@@ -8,7 +8,8 @@ import pytest
 
 
 def _random_params(model, *args, seed=0, **kwargs):
-  """Params shaped like `model.init(key, *args, train=False)`, drawn N(0, 0.5²).
+  """Variables shaped like `model.init(key, *args, train=False)`: params drawn N(0, 0.5²),
+  other collections (BatchNorm statistics) 1, a valid running variance.
 
   Only traces init (jax.eval_shape): compiling flax's orthogonal init
   dominates CPU test time. Non-zero biases also let the NumPy cell reference
@@ -18,8 +19,9 @@ def _random_params(model, *args, seed=0, **kwargs):
       functools.partial(model.init, train=False, **kwargs), jax.random.key(0),
       *args)
   rng = np.random.default_rng(seed)
-  return jax.tree.map(
-      lambda s: jnp.asarray(rng.normal(size=s.shape) * 0.5, s.dtype), shapes)
+  draw = lambda s: jnp.asarray(rng.normal(size=s.shape) * 0.5, s.dtype)   # noqa: E731
+  return {col: jax.tree.map(draw if col == "params" else (lambda s: jnp.ones(s.shape, s.dtype)), tree)
+          for col, tree in shapes.items()}
 
 
 @pytest.fixture(name="random_params", scope="session")

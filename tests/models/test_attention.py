@@ -30,7 +30,8 @@ def _pool():
 
 @functools.partial(jax.jit, static_argnums=0)
 def _apply(model, params, h, mask):
-  return model.apply(params, h, mask, mutable=["intermediates"])
+  """(pooled [B, D], weights [B, T])."""
+  return model.apply(params, h, mask)
 
 
 def test_masked_softmax_exact_zeros_and_sums():
@@ -52,11 +53,10 @@ def test_masked_softmax_all_masked_row_and_gradient():
   np.testing.assert_array_equal(np.asarray(grad)[~np.asarray(mask)], 0.0)
 
 
-def test_pool_shape_and_sown_weights():
+def test_pool_shape_and_weights():
   model, params = _pool()
-  pooled, state = _apply(model, params, _h(), _mask())
+  pooled, weights = _apply(model, params, _h(), _mask())
   chex.assert_shape(pooled, (B, D))
-  (weights,) = state["intermediates"]["attention_weights"]
   chex.assert_shape(weights, (B, T))
   w = np.asarray(weights)
   assert np.all(w[~MASK] == 0.0)
@@ -70,9 +70,9 @@ def test_pool_accepts_extra_leading_dims():
   model, params = _pool()
   h = jnp.stack([_h(seed=1), _h(seed=2)], axis=1)  # [B, 2, T, D]
   mask = jnp.stack([_mask(), _mask()], axis=1)
-  pooled, state = model.apply(params, h, mask, mutable=["intermediates"])
+  pooled, weights = model.apply(params, h, mask)
   chex.assert_shape(pooled, (B, 2, D))
-  chex.assert_shape(state["intermediates"]["attention_weights"][0], (B, 2, T))
+  chex.assert_shape(weights, (B, 2, T))
 
 
 def test_pool_ignores_padding_content_and_length():
@@ -81,16 +81,16 @@ def test_pool_ignores_padding_content_and_length():
   pooled, _ = _apply(model, params, _h(), _mask())
   garbage = jnp.where(_mask()[..., None], _h(), _h(seed=3, scale=100.0))
   longer = jnp.concatenate([garbage, _h(5, seed=4, scale=100.0)], axis=1)
-  pooled_long, state = _apply(model, params, longer, _mask(T + 5))
+  pooled_long, weights = _apply(model, params, longer, _mask(T + 5))
   chex.assert_trees_all_close(pooled_long, pooled, atol=1e-5)
-  assert np.all(np.asarray(state["intermediates"]["attention_weights"][0])[:, T:] == 0)
+  assert np.all(np.asarray(weights)[:, T:] == 0)
 
 
 def test_pool_gradients_finite_with_all_padding_row():
   model, params = _pool()
 
   def loss(params, h):
-    return jnp.sum(jnp.sin(model.apply(params, h, _mask())))
+    return jnp.sum(jnp.sin(model.apply(params, h, _mask())[0]))
 
   param_grads, h_grad = jax.jit(jax.grad(loss, argnums=(0, 1)))(params, _h())
   chex.assert_tree_all_finite((param_grads, h_grad))
@@ -99,6 +99,6 @@ def test_pool_gradients_finite_with_all_padding_row():
   np.testing.assert_array_equal(np.asarray(h_grad)[~MASK], 0.0)
   # Only the all-padding row present: still finite, and exactly zero.
   empty = jnp.zeros((1, T), bool)
-  g = jax.grad(lambda p: jnp.sum(model.apply(p, _h()[:1], empty)))(params)
+  g = jax.grad(lambda p: jnp.sum(model.apply(p, _h()[:1], empty)[0]))(params)
   chex.assert_tree_all_finite(g)
   assert all(np.all(np.asarray(leaf) == 0) for leaf in jax.tree.leaves(g))

@@ -1,4 +1,5 @@
-"""HAN: shapes, padding invariance (words and lines), empty lines/songs, sown attention."""
+"""HAN: shapes, padding invariance (words and lines), empty lines/songs, one batched word scan
+(its sown attention: test_registry_contract)."""
 import functools
 
 import chex
@@ -77,23 +78,6 @@ def test_padding_invariance(run, cell, bidirectional, num_layers):
   model, params, logits, _ = run(cell, bidirectional, num_layers)
   padded, _ = model_checks.apply_with_intermediates(model, params, _batch(extra_lines=3, extra_words=5))
   chex.assert_trees_all_close(padded, logits, atol=1e-5)
-
-
-def test_sown_attention_weights(run):
-  model, params, logits, _ = run("gru", True, 1)
-  out, state = model_checks.apply_with_intermediates(model, params, _batch())
-  chex.assert_trees_all_close(out, logits, atol=1e-6)
-  inter = state["intermediates"]
-  (word_w,) = inter["word_attention"]["attention_weights"]
-  (line_w,) = inter["line_attention"]["attention_weights"]
-  chex.assert_shape(word_w, (B, L, W))
-  chex.assert_shape(line_w, (B, L))
-  word_w, line_w = np.asarray(word_w), np.asarray(line_w)
-  real_words = np.arange(W) < WORDS[..., None]
-  real_lines = np.arange(L) < LINES[:, None]
-  assert np.all(word_w[~real_words] == 0.0) and np.all(line_w[~real_lines] == 0.0)
-  np.testing.assert_allclose(word_w.sum(-1), (WORDS > 0).astype(float), atol=1e-6)
-  np.testing.assert_allclose(line_w.sum(-1), (LINES > 0).astype(float), atol=1e-6)
 
 
 def test_word_encoder_is_one_batched_scan(random_params):

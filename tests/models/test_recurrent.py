@@ -188,7 +188,7 @@ def test_hoisted_and_flax_layers_share_params_and_agree(cell):
   """The implementations: identical initial params, same outputs and gradients."""
   x, lengths = _inputs(), jnp.asarray(LENGTHS)
   models = [RecurrentEncoder(cell, H, bidirectional=True, impl=impl) for impl in ("hoisted", "scan", "flax")]
-  inits = [m.init(jax.random.PRNGKey(0), x, lengths, train=False) for m in models]
+  inits = [m.init(jax.random.key(0), x, lengths, train=False) for m in models]
   chex.assert_trees_all_equal(*inits)
 
   def loss(model, params):
@@ -204,7 +204,7 @@ def test_bf16_compute_keeps_f32_params_and_stays_close(random_params):
   f32 = RecurrentEncoder("lstm", H, bidirectional=True)
   bf16 = RecurrentEncoder("lstm", H, bidirectional=True, dtype=jnp.bfloat16)
   params = random_params(f32, x, lengths)
-  chex.assert_trees_all_equal_dtypes(bf16.init(jax.random.PRNGKey(0), x, lengths, train=False), params)
+  chex.assert_trees_all_equal_dtypes(bf16.init(jax.random.key(0), x, lengths, train=False), params)
   out16, out32 = _apply(bf16, params, x, lengths), _apply(f32, params, x, lengths)
   chex.assert_trees_all_close(out16, out32, atol=5e-2)
   assert np.all(np.asarray(out16[0])[PAD] == 0.0)

@@ -1,4 +1,5 @@
-"""Study S4's feature nets: output shapes, gradients reaching every parameter, one-step updates."""
+"""Study S4's feature nets beyond the registry contract (test_registry_contract): the one-step
+LSTM's unused recurrence, the 'features' sequence layout, dropout only where asked."""
 
 import chex
 import jax
@@ -8,17 +9,12 @@ import pytest
 
 from lyric_jax.models import registry
 from lyric_jax.models.tabular import as_sequence
-from tests.model_checks import (assert_all_grads_finite_and_nonzero, assert_one_step_changes_every_param,
-                                loss_and_grads)
+from tests.model_checks import loss_and_grads
 
 B, F, C = 4, 6, 5
-# The kwargs experiments/spotify.py stores for each model, at small sizes. Each LSTM net is
-# checked in one sequence mode: every compile of flax's scan costs seconds of CPU.
+# The kwargs experiments/spotify.py stores, at small sizes.
 MODELS = {
-    "softmax": {},
-    "mlp": {"hidden": (7, 9, 9)},
     "mlp_dropout": {"hidden": (7, 9, 9), "dropout": 0.2, "dropout_layers": (0,)},
-    "dense_lstm": {"dense": 10, "lstm": (8,), "sequence": "features"},
     "lstm_lstm": {"lstm": (8, 9), "sequence": "step"},
 }
 # With one step from a zero state, these LSTM cell parameters never act (tabular.py).
@@ -30,18 +26,11 @@ def _setup(name):
   batch = {"features": jnp.asarray(rng.normal(size=(B, F)), jnp.float32)}
   labels = jnp.asarray(rng.integers(0, C, B), jnp.int32)
   model = registry.build(name, num_classes=C, **MODELS[name])
-  keys = {"params": jax.random.PRNGKey(0), "dropout": jax.random.PRNGKey(1)}
+  keys = {"params": jax.random.key(0), "dropout": jax.random.key(1)}
   # Jitted: one compile of the whole init is far cheaper than op-by-op dispatch of a scan.
   logits, variables = jax.jit(lambda b: model.init_with_output(keys, b, train=True))(batch)
   chex.assert_shape(logits, (B, C))
   return model, variables, batch, labels
-
-
-@pytest.mark.parametrize("name", ["softmax", "mlp", "mlp_dropout", "dense_lstm"])
-def test_every_parameter_learns(name):
-  model, variables, batch, labels = _setup(name)
-  assert_all_grads_finite_and_nonzero(model, variables, batch, labels)
-  assert_one_step_changes_every_param(model, variables, batch, labels)
 
 
 def test_one_step_lstm_never_uses_its_recurrence():
@@ -68,9 +57,9 @@ def test_features_sequence_gives_each_feature_its_own_step():
 def test_dropout_only_where_asked():
   model, variables, batch, _ = _setup("mlp_dropout")
   train = jax.jit(lambda k: model.apply(variables, batch, train=True, rngs={"dropout": k}))
-  assert not np.allclose(train(jax.random.PRNGKey(1)), train(jax.random.PRNGKey(2)))
+  assert not np.allclose(train(jax.random.key(1)), train(jax.random.key(2)))
   hidden = jax.jit(lambda k: model.apply(variables, batch, train=True, rngs={"dropout": k},
-                                         capture_intermediates=True)[1])(jax.random.PRNGKey(1))
+                                         capture_intermediates=True)[1])(jax.random.key(1))
   dropped = [name for name in hidden["intermediates"]["MLP_0"] if name.startswith("Dropout")]
   assert dropped == ["Dropout_0"]                             # after the first hidden layer only
   test = jax.jit(lambda: model.apply(variables, batch, train=False))
