@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments.studies import BUDGETS, DATA_DIR, Job, Study, all_studies
+from experiments.studies import BUDGETS, DATA_DIR, Job, Study, all_studies, markdown
 from experiments.studies.tasks import Options, plan, reproduce
 from lyric_jax.data import sources
 from lyric_jax.report import collect
@@ -157,3 +157,27 @@ def test_study_tables_add_ensemble_rows_and_one_classic_row_per_split():
   rows = collect.table([("cnn", Results.from_json(scores))]).splitlines()
   assert rows[3].startswith("| ↳ ensemble |  | mean of all 2 replicas' scores |  | 0.2700 | 0.3000 |")
   assert rows[3].count("|") == rows[0].count("|")
+
+
+def test_prose_placeholders_are_filled_from_the_runs_results():
+  results = fixture_results("classification")
+  results["ensemble"] = {"replicas": 2, "val": {"accuracy": 0.5}, "test": {"accuracy": 0.68}}
+  results["classic_baseline"] = {"name": "HistGradientBoosting", "params": {}, "train_rows": 305, "fit_seconds": 1.0,
+                                 "val": {"accuracy": 0.5}, "test": {"accuracy": 0.7}}
+  runs = {"a": Results.from_json(results), "b": None}
+  prose = "net {a:accuracy}, ens {a:accuracy@ensemble}, lr {a:accuracy@classic}, gap {a:accuracy@gap}, " \
+          "majority {a:majority}, unfinished {b:accuracy}, lr ∈ {1e-3, 3e-3}"
+  assert markdown.fill(prose, runs) == ("net 65.0 ± 5.0, ens 68.0, lr 70.0, gap −5.0, majority 34.2, "
+                                        "unfinished n/a, lr ∈ {1e-3, 3e-3}")
+  scores = {"cnn": Results.from_json(fixture_results("regression"))}
+  assert markdown.fill("{cnn:mae} / {cnn:mae@classic}", scores) == "0.290 ± 0.010 / n/a"
+  with pytest.raises(KeyError, match="names no job"):
+    markdown.fill("{c:accuracy}", runs)
+
+
+@pytest.mark.parametrize("study", list(all_studies().values()), ids=lambda s: s.key)
+def test_every_prose_placeholder_names_a_full_budget_job(study):
+  names = {job.name for job in study.full}
+  for match in markdown.PLACEHOLDER.finditer(study.intro + study.note):
+    assert match["run"] in names, match[0]
+

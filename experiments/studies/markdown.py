@@ -1,15 +1,27 @@
 """RESULTS.md from the studies' finished runs: a header, then per study its prose, table and commands.
 
 Every number in a table is read from a results.json (``lyric_jax.report.collect``); the
-prose around it is the study's own (``Study.intro`` / ``Study.note``).
+prose around it is the study's own (``Study.intro`` / ``Study.note``), and every number the
+prose quotes is a placeholder filled from the same results (``fill``), so a rerun never leaves
+stale numbers beside fresh tables.
 """
 
 from __future__ import annotations
 
 import datetime
 import os
+import re
+
+import numpy as np
 
 from lyric_jax.report import collect
+from lyric_jax.run.results import Results
+
+# {run:metric} the run's test mean ± std over its selected seeds; {run:metric@ensemble} its
+# population's ensemble; {run:metric@classic} the classic baseline on its split; {run:metric@gap}
+# the mean minus that baseline (signed; points for classification); {run:majority} majority-class %.
+PLACEHOLDER = re.compile(r"\{(?P<run>[\w.-]+):(?P<metric>\w+)(?:@(?P<model>ensemble|classic|gap))?\}")
+MISSING = "n/a"
 
 PROTOCOL = """\
 Every number: our own seeded, stratified, grouped train/val/test split (80/10/10) of the data available
@@ -62,9 +74,39 @@ def study_markdown(study, tasks: list, skipped: str | None, budget: str) -> str:
   missing = [f"{t.job.name} ({t.error})" for t in tasks if t.results is None]
   if missing:
     lines += [f"No results: {', '.join(missing)}.", ""]
-  lines += ["Commands (from the repository root):", "", "```bash", *(t.shell() for t in tasks), "```", "",
-            f"Reading{' (of the full-budget runs)' if budget == 'quick' else ''}:", "", study.note]
-  return "\n".join(lines)
+  lines += ["Commands (from the repository root):", "", "```bash", *(t.shell() for t in tasks), "```", ""]
+  if budget == "quick":   # the reading quotes the full runs; quick runs would fill it with other numbers
+    return "\n".join(lines + ["Reading: see the full-budget RESULTS.md of the repository."])
+  return "\n".join(lines + ["Reading:", "", fill(study.note, {t.job.name: t.results for t in tasks})])
+
+
+def fill(prose: str, runs: dict[str, Results | None]) -> str:
+  """``prose`` with each placeholder (``PLACEHOLDER``) replaced by its number, or ``MISSING``
+  for a run without results; a placeholder naming no job of the study is an error."""
+  def number(match: re.Match) -> str:
+    name, metric, model = match["run"], match["metric"], match["model"]
+    if name not in runs:
+      raise KeyError(f"prose placeholder {match[0]} names no job of the study ({', '.join(runs)})")
+    results = runs[name]
+    if results is None or (model in ("classic", "gap") and not _classic(results)):
+      return MISSING
+    scale, digits = (1, 3) if results.regression else (100, 1)
+    if metric == "majority":
+      return f"{100 * results.majority_rate:.1f}"
+    split = results.eval_split
+    picked = np.array([results.evaluated[i][metric] for i in results.selected()[1]]) * scale
+    if model == "ensemble":
+      return f"{scale * results.ensemble[split][metric]:.{digits}f}" if results.ensemble else MISSING
+    if model == "classic":
+      return f"{scale * results.classic_baseline[split][metric]:.{digits}f}"
+    if model == "gap":
+      return f"{picked.mean() - scale * results.classic_baseline[split][metric]:+.{digits}f}".replace("-", "−")
+    return f"{picked.mean():.{digits}f} ± {picked.std():.{digits}f}"
+  return PLACEHOLDER.sub(number, prose)
+
+
+def _classic(results: Results) -> bool:
+  return bool(results.classic_baseline) and "skipped" not in results.classic_baseline
 
 
 def _devices() -> str:

@@ -57,36 +57,44 @@ pop/indie-pop/j-pop/k-pop/mandopop example, the other 17 groups ours, each with 
 The study's numbers are test accuracies on its own (probably row) split of the full file;
 its MLP number (25.9) is its own NumPy implementation (its TensorFlow MLP: 31.7).""",
     note="""\
-- **All four nonlinear nets land at 30–31.6 % top-1 on 114 genres** (LSTM(80)→LSTM(150)
-  31.6 ± 0.1, best; a wider dropout MLP 31.4 ± 0.2); the spread the study reports
-  (25.8–32.2 %) is mostly training differences (its own-code MLP 25.9 vs its TensorFlow
-  MLP 31.7; its LSTM→LSTM, by its own account, had not converged), not architecture. Softmax
-  regression is 19.8 % (study 15.7 %). We match the study's Dense→LSTM (30.4 vs 30.0) and merged
-  result (40.6 vs 40.8) and are ~1 point under its dropout MLP (30.8–31.4 vs 32.2) with 20 % less
-  data. Top-5 is 63–65 %: the right genre is usually among a few near-synonyms.
+- **All four nonlinear nets land near 30–32 % top-1 on 114 genres** (LSTM(80)→LSTM(150)
+  {lstm_lstm:accuracy}, Dense→LSTM {dense_lstm:accuracy}, dropout MLP {mlp_dropout:accuracy}
+  ({mlp_dropout-e60:accuracy} at 60 epochs), MLP {mlp:accuracy}, the wide dropout MLP
+  {mlp_wide:accuracy}); the spread the study reports (25.8–32.2 %) is mostly training differences
+  (its own-code MLP 25.9 vs its TensorFlow MLP 31.7; its LSTM→LSTM, by its own account, had not
+  converged), not architecture. Softmax regression is {softmax:accuracy} % (study 15.7 %).
+  Ensembles of each 3-replica population add 1–3 points (MLP {mlp:accuracy@ensemble},
+  LSTM→LSTM {lstm_lstm:accuracy@ensemble}). Top-5 is {lstm_lstm:top5_accuracy} % for LSTM→LSTM:
+  the right genre is usually among a few near-synonyms.
+- **Gradient boosting on the same split beats every net**: HistGradientBoosting, tuned on val
+  with a grid on 20,000 training rows and refit on all of them, scores {softmax:accuracy@classic} %
+  at 114 genres (best net minus it: {lstm_lstm:accuracy@gap} points; its ensemble
+  {lstm_lstm:accuracy@ensemble}) and {softmax-66:accuracy@classic} % at 66 (LSTM→LSTM
+  {lstm_lstm-66:accuracy}, minus it: {lstm_lstm-66:accuracy@gap}). Issue 18 is about closing this.
 - **The LSTMs here do not recur**: one time step from a zero state uses neither the
   recurrent weights nor the forget gate (their gradients are exactly 0, tested), so
   "Dense→LSTM beats MLP" in the study is a gated layer beating a plain one, within noise
   here. A genuinely recurrent variant (`--lstm_sequence=features`, one step per feature) trains
-  ~16× slower here (342 examples/s at batch 256 vs 5,457 for one step at batch 32; ≈3.5
-  min/epoch for 3 seeds) and was not measured.
-- **Leak (grouped vs row split)**: at 114 genres, no gain (row split minus grouped: −0.5
-  to +0.1 points over the five nets; the two splits also test different rows). With a row
-  split 31.5 % of test rows have their track — identical features — in train, but only 0.6 %
-  with the same genre: the duplicate carries another genre, so memorising it does not help.
-  With merged labels 14 % of test rows have the same (track, label) in train and the row split
-  gains +1.0–1.3 points for the four nonlinear nets (mlp 40.7 → 41.7, mlp_dropout 41.1 → 42.1,
-  dense_lstm 40.6 → 41.8, lstm_lstm 41.5 → 42.8; softmax +0.2). Multi-genre tracks
-  also cap any model: 35 % of rows belong to a track listed under several genres, so no
-  function of the features can exceed 79.0 % top-1 (87.5 % merged).
-- **Merging 114 → 66** adds ~10 points (30.4 → 40.6 for Dense→LSTM), but the majority rate
-  rises from 0.9 to 11 % (merged pop absorbs 12 genres) and macro-F1 only from 29 to 33–35 %:
-  much of the gain is the label design. The top confusions at 114 are near-synonyms the
-  Spotify seeds blur (LSTM→LSTM, test, both directions / both genres' examples):
-  chicago-house↔detroit-techno 24.9 %, minimal-techno↔techno 22.2 %, latin↔reggaeton 19.0 %,
-  latin↔reggae 18.5 %, chill↔sad 17.9 %, latin↔latino 17.6 %, emo↔sad 16.8 %, edm↔house
-  16.6 %, dub↔dubstep 15.4 %; after merging, the families themselves: pop↔rock 12.7 %,
-  house↔techno 12.3 %, punk↔rock 10.4 %, metal↔rock 9.1 %. Each run dir has the full
-  top-20 list in RESULTS.md and `confusion.png` (rows/columns ordered by confusion
-  clustering, so these blocks sit on the diagonal).""",
+  ~16× slower (measured once on 2026-11-23: 342 examples/s at batch 256 vs 5,457 for one step at
+  batch 32) and was not measured.
+- **Leak (grouped vs row split)**: at 114 genres the row split does not help the nets
+  (LSTM→LSTM {lstm_lstm-ungrouped:accuracy} vs {lstm_lstm:accuracy} grouped; MLP
+  {mlp-ungrouped:accuracy} vs {mlp:accuracy}; the two splits also test different rows): with a
+  row split 31.5 % of test rows have their track — identical features — in train, but only 0.6 %
+  with the same genre, so memorising the duplicate does not help. Boosting loses on the row split
+  ({softmax-ungrouped:accuracy@classic} vs {softmax:accuracy@classic}). With merged labels 14 % of
+  test rows have the same (track, label) in train and the row split gains for every nonlinear net
+  (LSTM→LSTM {lstm_lstm-66-ungrouped:accuracy} vs {lstm_lstm-66:accuracy}; MLP
+  {mlp-66-ungrouped:accuracy} vs {mlp-66:accuracy}). Multi-genre tracks also cap any model: 35 %
+  of rows belong to a track listed under several genres, so no function of the features can
+  exceed 79.0 % top-1 (87.5 % merged).
+- **Merging 114 → 66** adds ~10 points (Dense→LSTM {dense_lstm:accuracy} → {dense_lstm-66:accuracy},
+  the study 30.0 → 40.8), but the majority rate rises from {dense_lstm:majority} to
+  {dense_lstm-66:majority} % (merged pop absorbs 12 genres) and macro-F1 only from
+  {dense_lstm:macro_f1} to {dense_lstm-66:macro_f1}: much of the gain is the label design. The top
+  confusions at 114 are near-synonyms the Spotify seeds blur (chicago-house↔detroit-techno,
+  minimal-techno↔techno, latino↔reggaeton, chill↔sad, edm↔house, reggae↔reggaeton); after merging,
+  the families themselves (pop↔rock, metal↔rock, punk↔rock). Each run dir has the top-20 list with
+  its shares in RESULTS.md and `confusion.png` (rows/columns ordered by confusion clustering, so
+  these blocks sit on the diagonal).""",
 )
