@@ -27,7 +27,8 @@ from lyric_jax.train.checkpoint import MIN_FREE_MB, CheckpointError
 from lyric_jax.train.loop import FitConfig, TrainingError
 from lyric_jax.train.metrics import SELECT_METRICS
 from lyric_jax.train.sharding import ShardingError
-from lyric_jax.train.state import OPTIMIZERS
+from lyric_jax.train.objectives import ObjectiveSpec
+from lyric_jax.train.state import OPTIMIZERS, SCHEDULES
 
 FLAGS = flags.FLAGS
 
@@ -75,6 +76,11 @@ def define_flags(**defaults) -> None:
                     "f1/precision/recall: positive class for binary tasks, macro otherwise.")
   flags.DEFINE_string("optimizer", "adam", " | ".join(OPTIMIZERS) + ".")
   flags.DEFINE_float("clip_norm", 0.0, "Clip gradients to this global norm (0 = off).")
+  flags.DEFINE_float("weight_decay", 1e-4, "Decoupled weight decay of --optimizer=adamw.")
+  flags.DEFINE_enum("schedule", "constant", list(SCHEDULES), "Learning-rate multiplier per step: constant, or "
+                    "cosine decay to 0 over --epochs (after --warmup).")
+  flags.DEFINE_float("warmup", 0.0, "--schedule=cosine: fraction of all steps warmed up linearly from 0.")
+  flags.DEFINE_float("label_smoothing", 0.0, "Classification: train on (1 - ε)·one-hot + ε/classes targets.")
   flags.DEFINE_string("tokenizer", d["tokenizer"],
                       "wordlevel | wordpiece | keras (trained on the train split) | path to a tokenizer.json.")
   flags.DEFINE_integer("min_freq", d["min_freq"], "Minimum token frequency for trained vocabularies.")
@@ -133,7 +139,8 @@ def fit_config() -> FitConfig:
       epochs=FLAGS.epochs, batch_size=FLAGS.batch_size, eval_batch_size=FLAGS.eval_batch_size,
       seeds=tuple(range(FLAGS.seed, FLAGS.seed + FLAGS.num_seeds)),
       learning_rates=floats("lr"), optimizer=FLAGS.optimizer,
-      clip_norm=FLAGS.clip_norm, patience=FLAGS.patience, data_seed=FLAGS.data_seed,
+      clip_norm=FLAGS.clip_norm, weight_decay=FLAGS.weight_decay, schedule=FLAGS.schedule, warmup=FLAGS.warmup,
+      patience=FLAGS.patience, data_seed=FLAGS.data_seed,
       devices=FLAGS.devices, shard=FLAGS.shard, progress=FLAGS.progress)
 
 
@@ -153,6 +160,9 @@ def base_spec(experiment: str, model: str, model_kwargs: dict, text: bool | Text
   reader options; ``fields`` sets other RunSpec fields (e.g. label_map).
   """
   text_part = text if isinstance(text, TextSpec) else (text_spec() if text else None)
+  if "objective" in fields and FLAGS.label_smoothing:
+    raise ConfigError(f"--label_smoothing is for classification; {experiment} trains a {fields['objective'].kind}")
+  fields.setdefault("objective", ObjectiveSpec(label_smoothing=FLAGS.label_smoothing))
   return RunSpec(experiment=experiment, dataset=dataset or FLAGS.dataset, model=model,
                  model_kwargs=model_kwargs, dataset_options={**flag_dataset_options(dataset), **(dataset_options or {})},
                  labels=tuple(FLAGS.labels),

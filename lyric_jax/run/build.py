@@ -17,13 +17,14 @@ import numpy as np
 import optax
 
 from lyric_jax.data import glove
+from lyric_jax.data.batches import num_batches
 from lyric_jax.data.encode import Preprocessor
 from lyric_jax.data.errors import DataError
 from lyric_jax.models import registry
 from lyric_jax.run.spec import RunSpec
 from lyric_jax.train.loop import FitConfig, restore_best
 from lyric_jax.train.metrics import build_objective
-from lyric_jax.train.state import frozen, make_optimizer
+from lyric_jax.train.state import frozen, lr_multiplier, make_optimizer
 
 # Text models name their token embedding 'embed'; pretrained vectors and freezing target it.
 EMBEDDING_PARAM = "embed/embedding"
@@ -47,14 +48,19 @@ def objective_for(spec: RunSpec, preprocessor: Preprocessor):
     raise DataError(str(e)) from None
 
 
-def optimizer(fit: FitConfig, freeze_embedding: bool = False) -> optax.GradientTransformation:
-  """The optimiser of a fit config (learning rates are set per replica at init)."""
+def optimizer(fit: FitConfig, freeze_embedding: bool = False, steps_per_epoch: int = 1) -> optax.GradientTransformation:
+  """The optimiser of a fit config (learning rates are set per replica at init); a schedule
+  spans ``fit.epochs`` epochs of ``steps_per_epoch`` steps."""
   mask = frozen([EMBEDDING_PARAM]) if freeze_embedding else None
-  return make_optimizer(fit.optimizer, fit.clip_norm, trainable_mask=mask)
+  schedule = None if fit.schedule == "constant" else lr_multiplier(fit.schedule, fit.epochs * steps_per_epoch,
+                                                                    fit.warmup)
+  return make_optimizer(fit.optimizer, fit.clip_norm, trainable_mask=mask, weight_decay=fit.weight_decay,
+                        schedule=schedule)
 
 
-def optimizer_for(spec: RunSpec) -> optax.GradientTransformation:
-  return optimizer(spec.fit, spec.embedding.freeze)
+def optimizer_for(spec: RunSpec, train_rows: int = 1) -> optax.GradientTransformation:
+  """``train_rows``: the rows trained on per epoch (sets a schedule's length; restoring needs none)."""
+  return optimizer(spec.fit, spec.embedding.freeze, num_batches(train_rows, spec.fit.batch_size))
 
 
 def pretrained_embedding(spec: RunSpec, preprocessor: Preprocessor, model: nn.Module, sample: dict,

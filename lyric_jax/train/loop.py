@@ -27,7 +27,7 @@ from lyric_jax.train.checkpoint import (MIN_FREE_MB, CheckpointError, LoopCheckp
                                        writing)
 from lyric_jax.train.metrics import summarize
 from lyric_jax.train.sharding import Placement
-from lyric_jax.train.state import OPTIMIZERS, TrainState, init_population, override_params
+from lyric_jax.train.state import OPTIMIZERS, SCHEDULES, TrainState, init_population, override_params
 
 
 class TrainingError(RuntimeError):
@@ -43,6 +43,9 @@ class FitConfig:
   learning_rates: tuple[float, ...] = (1e-3,)
   optimizer: str = "adam"
   clip_norm: float = 0.0
+  weight_decay: float = 1e-4  # adamw only (optax's default)
+  schedule: str = "constant"  # learning-rate multiplier per step: 'constant' | 'cosine' (train.state.lr_multiplier)
+  warmup: float = 0.0         # cosine: fraction of all steps warmed up linearly from 0
   patience: int = 0          # epochs without validation improvement before a replica stops; 0 = never
   data_seed: int = 0         # batch order: shared by all replicas, so a population equals separate runs
   devices: int = 0           # devices to spread training over; 0 = all visible
@@ -58,6 +61,9 @@ class FitConfig:
             f"learning rates must be positive, got {list(self.learning_rates)}")
     require(self.optimizer in OPTIMIZERS, f"unknown optimizer {self.optimizer!r}; available: {sorted(OPTIMIZERS)}")
     require(self.clip_norm >= 0, f"clip_norm must be ≥ 0 (0 = off), got {self.clip_norm}")
+    require(self.weight_decay >= 0, f"weight_decay must be ≥ 0, got {self.weight_decay}")
+    require(self.schedule in SCHEDULES, f"unknown schedule {self.schedule!r}; available: {list(SCHEDULES)}")
+    require(0 <= self.warmup < 1, f"warmup is a fraction of the steps in [0, 1), got {self.warmup}")
     require(self.patience >= 0, f"patience must be ≥ 0 (0 = never stop early), got {self.patience}")
     require(self.devices >= 0, f"devices must be ≥ 0 (0 = all), got {self.devices}")
 

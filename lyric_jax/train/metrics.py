@@ -42,7 +42,8 @@ def build_objective(spec: ObjectiveSpec, num_classes: int, select_metric: str = 
   (a regression always picks by ``neg_mae``)."""
   if spec.kind == "regression":
     return Regression(loss_name=spec.loss)
-  return Classification(num_classes, select_metric=resolve_select_metric(select_metric, num_classes))
+  return Classification(num_classes, select_metric=resolve_select_metric(select_metric, num_classes),
+                        label_smoothing=spec.label_smoothing)
 
 
 # --- summaries of summed statistics ----------------------------------------------------------

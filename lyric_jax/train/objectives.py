@@ -38,6 +38,7 @@ class ObjectiveSpec:
   loss: str = "cross_entropy"      # classification: 'cross_entropy'; regression: 'mae' | 'mse'
   sample_weights: str = "none"     # 'none' | 'inverse_bin'
   weight_bins: int = 10
+  label_smoothing: float = 0.0     # classification: training targets (1 - ε)·one-hot + ε/classes
 
   def __post_init__(self):
     losses = {"classification": ("cross_entropy",), "regression": tuple(REGRESSION_LOSSES)}
@@ -45,6 +46,8 @@ class ObjectiveSpec:
       raise ValueError(f"objective kind must be one of {sorted(losses)}, got {self.kind!r}")
     if self.loss not in losses[self.kind]:
       raise ValueError(f"a {self.kind} objective takes loss {losses[self.kind]}, got {self.loss!r}")
+    if not 0 <= self.label_smoothing < 1 or (self.label_smoothing and self.kind != "classification"):
+      raise ValueError(f"label_smoothing is in [0, 1), for classification only, got {self.label_smoothing}")
     if self.sample_weights not in ("none", "inverse_bin"):
       raise ValueError(f"sample_weights must be 'none' or 'inverse_bin', got {self.sample_weights!r}")
 
@@ -74,9 +77,14 @@ def weighted_mean_loss(per_example: jnp.ndarray, batch: Mapping[str, jnp.ndarray
 class Classification:
   num_classes: int
   select_metric: str = "accuracy"   # the validation metric that picks the best epoch (train.metrics)
+  label_smoothing: float = 0.0      # of the training loss only: reported losses stay plain cross-entropy
 
   def loss(self, logits, batch: Mapping[str, jnp.ndarray]) -> jnp.ndarray:
-    ce = optax.softmax_cross_entropy_with_integer_labels(logits, batch["label"])
+    if self.label_smoothing:
+      targets = optax.smooth_labels(jax.nn.one_hot(batch["label"], self.num_classes), self.label_smoothing)
+      ce = optax.softmax_cross_entropy(logits, targets)
+    else:
+      ce = optax.softmax_cross_entropy_with_integer_labels(logits, batch["label"])
     return weighted_mean_loss(ce, batch)
 
   def stats(self, logits, batch: Mapping[str, jnp.ndarray]) -> dict[str, jnp.ndarray]:

@@ -6,6 +6,7 @@ every leaf a leading replica axis, so one compiled step trains them all.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, Sequence
 
 import flax.linen as nn
@@ -24,20 +25,42 @@ class TrainState(train_state.TrainState):
 
 
 OPTIMIZERS = {"adam": optax.adam, "adamw": optax.adamw, "sgd": optax.sgd, "rmsprop": optax.rmsprop}
+SCHEDULES = ("constant", "cosine")
+
+
+def lr_multiplier(schedule: str = "constant", total_steps: int = 1, warmup: float = 0.0) -> optax.Schedule:
+  """Step → factor on each replica's learning rate: 1, or a linear warmup over the first
+  ``warmup`` fraction of ``total_steps`` then a cosine decay to 0 at ``total_steps``."""
+  if schedule not in SCHEDULES:
+    raise ValueError(f"Unknown schedule {schedule!r}; available: {list(SCHEDULES)}")
+  if schedule == "constant":
+    return optax.constant_schedule(1.0)
+  warmup_steps = int(round(warmup * total_steps))
+  if warmup_steps == 0:
+    return optax.cosine_decay_schedule(1.0, max(total_steps, 1))
+  return optax.warmup_cosine_decay_schedule(0.0, 1.0, warmup_steps, max(total_steps, warmup_steps + 1))
 
 
 def make_optimizer(name: str = "adam", clip_norm: float = 0.0,
-                   trainable_mask: Callable[[Any], Any] | None = None) -> optax.GradientTransformation:
+                   trainable_mask: Callable[[Any], Any] | None = None, *, weight_decay: float = 1e-4,
+                   schedule: optax.Schedule | None = None) -> optax.GradientTransformation:
   """An optimiser whose learning rate is a per-replica hyperparameter (``inject_hyperparams``).
 
   ``trainable_mask(params)`` → pytree of bools freezes the False leaves (e.g. GloVe embeddings).
+  ``weight_decay``: adamw's decoupled decay (1e-4 is optax's default, kept for older adamw runs).
+  ``schedule`` (``lr_multiplier``) scales every replica's update by the same factor per step,
+  so each replica keeps its own peak learning rate.
   """
   if name not in OPTIMIZERS:
     raise ValueError(f"Unknown optimizer {name!r}; available: {sorted(OPTIMIZERS)}")
+  base = functools.partial(optax.adamw, weight_decay=weight_decay) if name == "adamw" else OPTIMIZERS[name]
 
   def chain(learning_rate):
     parts = [optax.clip_by_global_norm(clip_norm)] if clip_norm > 0 else []
-    return optax.chain(*parts, OPTIMIZERS[name](learning_rate))
+    parts.append(base(learning_rate))
+    if schedule is not None:
+      parts.append(optax.scale_by_schedule(schedule))
+    return optax.chain(*parts)
 
   tx = optax.inject_hyperparams(chain)(learning_rate=1e-3)
   if trainable_mask is not None:
