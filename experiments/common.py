@@ -16,6 +16,7 @@ from absl import flags, logging
 
 from lyric_jax.data.encode import TextSpec
 from lyric_jax.data.errors import ConfigError, DataError
+from lyric_jax.data.feature_scaling import FEATURE_TRANSFORMS
 from lyric_jax.data.grouping import GROUPINGS
 from lyric_jax.explain import explain_to_png
 from lyric_jax.report.tables import results_markdown
@@ -80,6 +81,9 @@ def define_flags(**defaults) -> None:
   flags.DEFINE_enum("schedule", "constant", list(SCHEDULES), "Learning-rate multiplier per step: constant, or "
                     "cosine decay to 0 over --epochs (after --warmup).")
   flags.DEFINE_float("warmup", 0.0, "--schedule=cosine: fraction of all steps warmed up linearly from 0.")
+  flags.DEFINE_enum("feature_transform", "standard", list(FEATURE_TRANSFORMS),
+                    "Feature-row models: scale each feature by its training mean/std, or map it through its "
+                    "training quantiles to a normal (lyric_jax/data/feature_scaling.py).")
   flags.DEFINE_float("label_smoothing", 0.0, "Classification: train on (1 - ε)·one-hot + ε/classes targets.")
   flags.DEFINE_string("tokenizer", d["tokenizer"],
                       "wordlevel | wordpiece | keras (trained on the train split) | path to a tokenizer.json.")
@@ -163,10 +167,12 @@ def base_spec(experiment: str, model: str, model_kwargs: dict, text: bool | Text
   if "objective" in fields and FLAGS.label_smoothing:
     raise ConfigError(f"--label_smoothing is for classification; {experiment} trains a {fields['objective'].kind}")
   fields.setdefault("objective", ObjectiveSpec(label_smoothing=FLAGS.label_smoothing))
+  if not features and FLAGS.feature_transform != "standard":
+    raise ConfigError(f"--feature_transform={FLAGS.feature_transform}: {experiment} --model={model} reads no features")
   return RunSpec(experiment=experiment, dataset=dataset or FLAGS.dataset, model=model,
                  model_kwargs=model_kwargs, dataset_options={**flag_dataset_options(dataset), **(dataset_options or {})},
                  labels=tuple(FLAGS.labels),
-                 text=text_part, features=features, fit=fit_config(), select_metric=FLAGS.select_metric,
+                 text=text_part, features=features, feature_transform=FLAGS.feature_transform, fit=fit_config(), select_metric=FLAGS.select_metric,
                  split_fractions=floats("split"), split_seed=FLAGS.split_seed,
                  grouping=flag_grouping(), subset=FLAGS.subset, classic_baseline=FLAGS.classic_baseline,
                  **fields)

@@ -104,6 +104,24 @@ def test_standardiser_is_fitted_on_train_only(data_file):
   np.testing.assert_allclose(train_features.std(0)[varying], 1, atol=1e-4)
 
 
+def test_quantile_scaling_is_fitted_on_train_only_and_survives_save_and_load(data_file, tmp_path):
+  table = read_spotify_tracks(data_file)
+  parts = split_table(table, _spec(split_fractions=(0.6, 0.2, 0.2)))
+  pre = Preprocessor.fit(parts["train"], sorted(set(table.frame[LABEL])), text=None, feature_transform="quantile")
+  train = parts["train"].frame[FEATURES].to_numpy(np.float64)
+  np.testing.assert_allclose(np.array(pre.feature_quantiles)[:, [0, -1]], np.stack([train.min(0), train.max(0)], 1))
+  features = pre.encode(parts["train"])["features"]
+  duration = FEATURES.index("duration_ms")      # continuous: ranks → normal, in training order
+  assert (np.diff(features[np.argsort(train[:, duration]), duration]) >= 0).all()
+  np.testing.assert_allclose(features[:, duration].std(), 1, atol=0.05)
+  test = parts["test"].frame.copy()
+  test["duration_ms"] = [1e12] * len(test)      # far outside the training range: the edge, not beyond
+  assert np.isfinite(pre.encode(dataclasses.replace(parts["test"], frame=test))["features"]).all()
+  pre.save(tmp_path)
+  np.testing.assert_array_equal(Preprocessor.load(tmp_path).encode(parts["test"])["features"],
+                                pre.encode(parts["test"])["features"])
+
+
 def test_merge_map_covers_114_genres_into_66():
   mapping = label_maps.load_label_map(MERGE)
   assert len(mapping) == 114 and len(set(mapping.values())) == 66

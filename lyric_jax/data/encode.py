@@ -15,6 +15,7 @@ import pandas as pd
 from tokenizers import Tokenizer
 
 from lyric_jax.data import tokenize
+from lyric_jax.data.feature_scaling import FEATURE_TRANSFORMS, fit_quantiles, quantile_normal
 from lyric_jax.data.errors import DataError, require
 from lyric_jax.data.table import LABEL, TEXT, Table
 from lyric_jax.run.rundir import PREPROCESSOR_FILE, TOKENIZER_FILE, write_json_atomic, write_text_atomic
@@ -63,6 +64,7 @@ class Preprocessor:
   layout: str = "flat"
   max_lines: int = 0
   max_words: int = 0
+  feature_quantiles: list[list[float]] | None = None   # set: quantile scaling (feature_scaling.py)
 
   @property
   def num_classes(self) -> int:
@@ -79,10 +81,15 @@ class Preprocessor:
 
   @classmethod
   def fit(cls, train: Table, labels: list[str], text: TextSpec | None,
-          target: str = "classes") -> "Preprocessor":
+          target: str = "classes", feature_transform: str = "standard") -> "Preprocessor":
     if target not in TARGETS:
       raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
+    require(feature_transform in FEATURE_TRANSFORMS,
+            f"feature_transform must be one of {list(FEATURE_TRANSFORMS)}, got {feature_transform!r}")
     features = train.frame[list(train.feature_names)].to_numpy(np.float64)
+    quantiles = fit_quantiles(features) if feature_transform == "quantile" else None
+    if quantiles is not None:   # mean/std then standardise the normal scores (≈ 0 / 1 already)
+      features = quantile_normal(features, quantiles)
     mean = features.mean(0) if len(features) else np.zeros(features.shape[1])
     std = features.std(0) if len(features) else np.ones(features.shape[1])
     std = np.where(std > 1e-12, std, 1.0)   # a constant feature is centred, not divided by 0
@@ -109,7 +116,7 @@ class Preprocessor:
     labels = list(labels) if target == "classes" else []
     return cls(labels, list(train.feature_names), mean.tolist(), std.tolist(), max_len,
                target=target, tokenizer=tokenizer, layout=text.layout if text is not None else "flat",
-               **lines)
+               feature_quantiles=quantiles, **lines)
 
   def encode(self, table: Table) -> dict[str, np.ndarray]:
     """Arrays for the model: tokens/lengths (if text), features, label (if labelled)."""
@@ -125,6 +132,8 @@ class Preprocessor:
           self.tokenizer, table.frame[TEXT].tolist(), self.max_len)
     if self.feature_names:
       raw = table.frame[self.feature_names].to_numpy(np.float64)
+      if self.feature_quantiles is not None:
+        raw = quantile_normal(raw, self.feature_quantiles)
       arrays["features"] = ((raw - self.feature_mean) / self.feature_std).astype(np.float32)
     if table.labeled:
       arrays["label"] = (self.scores(table.frame[LABEL]) if self.target == "score"

@@ -116,7 +116,8 @@ def _train(spec: RunSpec, run_dir: Path, table: Table, data_dir: str | None, min
     preprocessor = Preprocessor.load(run_dir)
   else:
     labels = sorted(table.frame[LABEL].unique())
-    preprocessor = Preprocessor.fit(parts["train"], labels, spec.text, target=spec.objective.target)
+    preprocessor = Preprocessor.fit(parts["train"], labels, spec.text, target=spec.objective.target,
+                                    feature_transform=spec.feature_transform)
     preprocessor.save(run_dir)
   data = {name: preprocessor.encode(part) for name, part in parts.items()}
   if spec.objective.sample_weights == "inverse_bin":

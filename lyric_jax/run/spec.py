@@ -44,6 +44,7 @@ class RunSpec:
   label_map: str = ""                   # relabel first (data/label_maps.py), e.g. S4's 114 → 66 genres
   text: TextSpec | None = TextSpec()    # None for feature-only models
   features: bool = True                 # False for text-only models: features are not encoded
+  feature_transform: str = "standard"   # 'standard' | 'quantile' (data/feature_scaling.py), fitted on train
   fit: FitConfig = FitConfig()
   split_fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
   split_seed: int = 0
