@@ -14,12 +14,14 @@ from experiments import common
 from lyric_jax.models.tabular import SEQUENCES
 
 FLAGS = flags.FLAGS
-flags.DEFINE_enum("model", "dense_lstm", ["softmax", "mlp", "mlp_dropout", "dense_lstm", "lstm_lstm"],
-                  "Which of the study's nets.")
+flags.DEFINE_enum("model", "dense_lstm", ["softmax", "mlp", "mlp_dropout", "dense_lstm", "lstm_lstm", "resmlp"],
+                  "Which of the study's nets, or resmlp: ours, a pre-norm residual MLP (--width, --blocks).")
 flags.DEFINE_list("hidden", ["100", "150", "150", "150"], "MLP hidden sizes.")
 flags.DEFINE_float("dropout", 0.2, "mlp_dropout: dropout rate.")
 flags.DEFINE_list("dropout_layers", ["0"],
                   "mlp_dropout: hidden layers (0-based) followed by dropout; the study used the first.")
+flags.DEFINE_integer("width", 256, "resmlp: width of the residual stream.")
+flags.DEFINE_integer("blocks", 3, "resmlp: residual blocks.")
 flags.DEFINE_integer("dense", 250, "dense_lstm: dense layer before the LSTM.")
 flags.DEFINE_list("lstm", None, "LSTM sizes (default: 80 for dense_lstm, 80,150 for lstm_lstm).")
 flags.DEFINE_enum("lstm_sequence", "step", list(SEQUENCES),
@@ -42,6 +44,7 @@ def make_spec():
                       "dropout_layers": tuple(int(x) for x in FLAGS.dropout_layers)},
       "dense_lstm": {"dense": FLAGS.dense, "lstm": lstm, "sequence": FLAGS.lstm_sequence},
       "lstm_lstm": {"lstm": lstm, "sequence": FLAGS.lstm_sequence},
+      "resmlp": {"width": FLAGS.width, "blocks": FLAGS.blocks, "dropout": FLAGS.dropout},
   }[FLAGS.model]
   return common.base_spec("spotify", FLAGS.model, kwargs, text=False,
                           label_map=MERGE_MAP if FLAGS.merge_genres else "")

@@ -19,6 +19,7 @@ MODELS = {
     "mlp_dropout": "lyric_jax.models.mlp:FeatureMLP",
     "dense_lstm": "lyric_jax.models.tabular:DenseLSTM",
     "lstm_lstm": "lyric_jax.models.tabular:LSTMStack",
+    "resmlp": "lyric_jax.models.mlp:ResidualMLP",                # ours: a residual MLP (issue 18)
     # Study S0: flat (Bi)LSTM/GRU over [B, T] tokens, and the HAN over [B, L, W] lines.
     "rnn": "lyric_jax.models.sequence:RecurrentClassifier",
     "han": "lyric_jax.models.han:HAN",

@@ -75,6 +75,7 @@ FIXTURES = {
     # 'features' sequences: a single step ('step') leaves recurrent kernels unused (test_tabular.py).
     "dense_lstm": Fixture({"dense": 6, "lstm": (5,), "sequence": "features"}, features),
     "lstm_lstm": Fixture({"lstm": (5, 4), "sequence": "features"}, features),
+    "resmlp": Fixture({"width": 6, "blocks": 2, "dropout": 0.2}, features),
     "rnn": Fixture({**RECURRENT, "cell": "simple", "pooling": "last"}, tokens),
     "han": Fixture({"embed": 6, "word_hidden": 4, "line_hidden": 4, "attn_size": 4, "dropout": 0.2}, lines,
                    attention=("lines", "words")),
