@@ -24,8 +24,8 @@ PLACEHOLDER = re.compile(r"\{(?P<run>[\w.-]+):(?P<metric>\w+)(?:@(?P<model>ensem
 MISSING = "n/a"
 
 PROTOCOL = """\
-Every number: our own seeded, stratified, grouped train/val/test split (80/10/10) of the data available
-offline here, test-split metrics of each replica's best-validation epoch, **mean ± std over the
+Every number: our own seeded, stratified, grouped train/val/test split (80/10/10; rows sharing a
+normalised artist or a normalised text are in one split) of the data available offline here, test-split metrics of each replica's best-validation epoch, **mean ± std over the
 seeds** (one vmapped population), beside the study's published number (measured by the study on *its*
 data and, for S1, on its *validation* split). Where the population also swept learning rates, the rate
 was chosen on validation. "epochs (best per seed)": epochs trained, then each seed's best-validation

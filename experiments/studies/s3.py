@@ -73,7 +73,7 @@ accuracy and macro-recall {tweets-attn_lstm:macro_recall} (ensemble
 {tweets-attn_lstm:macro_recall@ensemble}); word + char TF-IDF + class-balanced logistic
 regression on the same split reaches macro-recall {tweets-attn_lstm:macro_recall@classic}. The
 study's test 79.61 % came from a separate test file on which it scored 18 points above its own
-validation (61.42 %); the best SemEval-2017 systems reached macro-recall 0.681 on the official
+validation (61.42 %); the best SemEval-2017 systems reached macro-recall 68.1 on the official
 2017 test (not ours). The study's example sentences are all classified as their tone reads
 (`attention_<i>.png` in the run dirs), including the negative product review that the study's
 model called neutral. The attention picks out sentiment words: "memorable", "experience", "powerful", "exceptional";
