@@ -16,11 +16,12 @@ from experiments import common
 
 FLAGS = flags.FLAGS
 flags.DEFINE_enum("task", "imdb", ["imdb", "tweets"], "imdb: binary reviews; tweets: 3-class SemEval.")
-flags.DEFINE_enum("model", "attn_lstm", ["attn_lstm", "ffnn", "rnn", "transformer"],
+flags.DEFINE_enum("model", "attn_lstm", ["attn_lstm", "ffnn", "rnn", "transformer", "ngram_bag"],
                   "attn_lstm: embedding → LSTM → attention → dense; ffnn: mean of embeddings → "
                   "MLP; rnn: vanilla (Elman) RNN read at the last real token; transformer: "
-                  "pre-LN Transformer encoder → pooling → dense.")
-flags.DEFINE_integer("embed", 100, "Token embedding size (transformer: model width).")
+                  "pre-LN Transformer encoder → pooling → dense; ngram_bag: fastText, the mean of "
+                  "word and hashed word n-gram vectors → dense.")
+flags.DEFINE_integer("embed", 100, "Token embedding size (transformer: model width; ngram_bag: 32 unless given).")
 flags.DEFINE_integer("hidden", 128, "LSTM/RNN state size; FFNN hidden layer size; transformer MLP size.")
 flags.DEFINE_bool("bidirectional", False, "attn_lstm: BiLSTM instead of the study's LSTM.")
 flags.DEFINE_integer("attn_size", 64, "attn_lstm: attention projection size.")
@@ -31,6 +32,7 @@ flags.DEFINE_integer("heads", 4, "transformer: attention heads (dividing --embed
 flags.DEFINE_integer("layers", 2, "transformer: encoder blocks.")
 flags.DEFINE_enum("pooling", "mean", ["mean", "cls"], "transformer: text vector = masked mean or a CLS token.")
 flags.DEFINE_integer("max_positions", 512, "transformer: learned positions (at least the run's max_len).")
+common.define_ngram_flags()
 common.define_flags(dataset="imdb", epochs=15, batch_size=64, lr=["1e-3"], max_len="mean",
                     tokenizer="wordlevel", min_freq=5, vocab_size=1_000_000, select_metric="f1")
 
@@ -38,7 +40,7 @@ common.define_flags(dataset="imdb", epochs=15, batch_size=64, lr=["1e-3"], max_l
 def make_spec():
   if FLAGS["dataset"].present and FLAGS.dataset != FLAGS.task:
     raise app.UsageError("this experiment picks its data with --task, not --dataset")
-  kwargs = {
+  kwargs = common.ngram_bag_kwargs() if FLAGS.model == "ngram_bag" else {
       "attn_lstm": {"embed": FLAGS.embed, "hidden": FLAGS.hidden, "cell": "lstm",
                     "bidirectional": FLAGS.bidirectional, "pooling": "attention",
                     "attn_size": FLAGS.attn_size, "dropout": FLAGS.dropout, "unroll": FLAGS.unroll},

@@ -15,10 +15,11 @@ import jax
 from absl import flags, logging
 
 from lyric_jax.data.encode import TextSpec
-from lyric_jax.data.errors import ConfigError, DataError
+from lyric_jax.data.errors import ConfigError, DataError, require
 from lyric_jax.data.feature_scaling import FEATURE_TRANSFORMS
 from lyric_jax.data.grouping import GROUPINGS
 from lyric_jax.explain import explain_to_png
+from lyric_jax.models import registry
 from lyric_jax.report.tables import results_markdown
 from lyric_jax.run.pipeline import run
 from lyric_jax.run.results import Results
@@ -258,3 +259,20 @@ def rnn_spec(experiment: str, cell: str) -> RunSpec:
       "cell": cell, "embed": FLAGS.embed, "hidden": FLAGS.hidden, "num_layers": FLAGS.layers,
       "bidirectional": FLAGS.bidirectional, "pooling": FLAGS.pooling, "attn_size": FLAGS.attn_size,
       "dropout": FLAGS.dropout, "unroll": FLAGS.unroll}, features=False)
+
+
+# --- The fastText-style n-gram bag (experiments.attention_lstm, experiments.review_cnn) ----
+
+def define_ngram_flags() -> None:
+  flags.DEFINE_integer("buckets", 2 ** 19, "ngram_bag: hash buckets shared by all word n-grams; the table is "
+                       "buckets × --embed floats per replica, 4 copies in a checkpoint (Adam moments, best).")
+  flags.DEFINE_integer("ngrams", 2, "ngram_bag: longest word n-gram (1 = words only, 2 = + bigrams, 3 = + trigrams).")
+
+
+def ngram_bag_kwargs() -> dict:
+  """The n-gram bag's arguments; ``--embed`` only when given, else the model's own (32): the
+  experiments' 100 would triple the bucket table and its Adam update."""
+  require(1 <= FLAGS.buckets <= 2 ** 31, f"buckets must be in [1, 2**31], got {FLAGS.buckets}")
+  require(1 <= FLAGS.ngrams <= 3, f"ngrams must be 1, 2 or 3, got {FLAGS.ngrams}")
+  embed = FLAGS.embed if FLAGS["embed"].present else registry.default_kwargs("ngram_bag")["embed"]
+  return {"embed": embed, "buckets": FLAGS.buckets, "ngrams": FLAGS.ngrams, "dropout": FLAGS.dropout}

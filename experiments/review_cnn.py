@@ -21,18 +21,20 @@ from lyric_jax.run.rundir import CUSTOM_PREDICTIONS_PNG
 from lyric_jax.train.objectives import ObjectiveSpec
 
 FLAGS = flags.FLAGS
-flags.DEFINE_enum("model", "cnn", ["cnn", "bilstm"], "The study's ConvNet, or its BiLSTM + spatial dropout.")
-flags.DEFINE_integer("embed", 100, "Embedding size (must match --vectors' dimension).")
+flags.DEFINE_enum("model", "cnn", ["cnn", "bilstm", "ngram_bag"], "The study's ConvNet, or its BiLSTM + "
+                  "spatial dropout; ngram_bag: fastText, the mean of word and hashed word n-gram vectors → dense.")
+flags.DEFINE_integer("embed", 100, "Embedding size (must match --vectors' dimension; ngram_bag: 32 unless given).")
 flags.DEFINE_string("vectors", None, "GloVe-format vectors (path, or file name in the data dir, "
                     "e.g. glove.6B.100d.txt); unset = embedding trained from scratch.")
 flags.DEFINE_bool("freeze_embedding", None, "Freeze the embedding (default: frozen iff --vectors is set).")
 flags.DEFINE_integer("filters", 128, "CNN: Conv1D filters.")
 flags.DEFINE_integer("kernel_size", 5, "CNN: Conv1D kernel width.")
 flags.DEFINE_integer("dense", 64, "CNN: dense layer after the max-pool (linear, as in the study).")
-flags.DEFINE_float("dropout", 0.2, "CNN: dropout after the dense layer; BiLSTM: before the head.")
+flags.DEFINE_float("dropout", 0.2, "CNN: dropout after the dense layer; BiLSTM, ngram_bag: before the head.")
 flags.DEFINE_integer("hidden", 64, "BiLSTM: hidden units per direction.")
 flags.DEFINE_float("spatial_dropout", 0.2, "BiLSTM: spatial dropout on the embeddings.")
 flags.DEFINE_integer("unroll", 1, "BiLSTM: scan unroll factor.")
+common.define_ngram_flags()
 flags.DEFINE_enum("loss", "mae", ["mae", "mse"], "Regression loss (the study: MSE failed to learn).")
 flags.DEFINE_enum("sample_weights", "inverse_bin", ["inverse_bin", "none"],
                   "Weight examples by 1 / count of their score bin (study), or not.")
@@ -47,7 +49,7 @@ common.define_flags(dataset="synthetic_reviews", epochs=64, batch_size=32, lr=["
 
 
 def make_spec():
-  kwargs = {
+  kwargs = common.ngram_bag_kwargs() if FLAGS.model == "ngram_bag" else {
       "cnn": {"embed": FLAGS.embed, "filters": FLAGS.filters, "kernel_size": FLAGS.kernel_size,
               "dense": FLAGS.dense, "dropout": FLAGS.dropout},
       "bilstm": {"embed": FLAGS.embed, "hidden": FLAGS.hidden, "spatial_dropout": FLAGS.spatial_dropout,

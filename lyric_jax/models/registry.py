@@ -26,6 +26,7 @@ MODELS = {
     # Study S3: the same class run as embedding → LSTM → attention pooling → dense.
     "attn_lstm": "lyric_jax.models.sequence:RecurrentClassifier",
     "ffnn": "lyric_jax.models.bag:EmbeddingBagMLP",
+    "ngram_bag": "lyric_jax.models.ngram_bag:NgramBag",           # fastText-style, S3 and S2
     "cnn": "lyric_jax.models.cnn:TextCNN",                      # S2 review-score ConvNet
     "bilstm": "lyric_jax.models.spatial_rnn:SpatialDropoutRNN",  # S2 BiLSTM + spatial dropout
     "transformer": "lyric_jax.models.transformer:TransformerClassifier",
