@@ -50,6 +50,20 @@ def test_ensemble_and_classic_baseline_rows_and_the_reading():
   assert "| classic baseline: skipped (scikit-learn is not installed) |  |  |  |" in markdown(results)
 
 
+def test_a_score_run_without_its_classic_baseline_still_reports():
+  summary = {"mae": 0.2, "rmse": 0.25, "bias": 0.01}
+  results = {**fake_results([0.5] * 4, [0.5] * 4), "objective": "regression", "score_range": [0.1, 1.0],
+             "val": [summary] * 4, "test": [summary] * 4, "classic_baseline": {"skipped": "turned off"},
+             "baseline": {"seeds": [0], "mae_mean": 0.4, "mae_std": 0.0, "rmse_mean": 0.5, "rmse_std": 0.0,
+                          "bias_mean": 0.0, "bias_std": 0.0, "train_median": 0.6,
+                          "median_constant": {"mae": 0.33, "rmse": 0.4, "bias": 0.0}}}
+  results["spec"] = {**results["spec"], "experiment": "review_cnn", "model": "cnn", "dataset": "synthetic_reviews",
+                     "objective": {"loss": "mae", "sample_weights": "none"}, "embedding": {"freeze": False},
+                     "fit": {"batch_size": 32}}
+  results["data"] = {**results["data"], "vocab_size": 10, "max_len": 5}
+  assert "| classic baseline: skipped (turned off) |  |  |  |" in markdown(results)
+
+
 def test_plots_are_written(tmp_path):
   plots.confusion_matrix(np.array([[3, 1], [0, 2]]), ["a", "b"], tmp_path / "c.png")
   history = [{"epoch": e, "train": [{"loss": 1.0 / e, "accuracy": 0.5}], "val": [{"loss": 1.0, "accuracy": 0.4}]}

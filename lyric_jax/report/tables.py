@@ -140,7 +140,7 @@ def regression_markdown(results: Results) -> str:
   ]
   study = published(spec["experiment"], spec["model"]) if not spec["dataset"].startswith("synthetic") else None
   metrics = results.headline
-  plain = lambda summary: [f"{summary[m]:.4f}" for m in metrics]
+  plain = lambda summary: [f"{summary[m]:.4f}" if m in summary else "" for m in metrics]
   rows = [(f"ours: mean ± std over {n}", [plain_mean_std([s[m] for s in summaries]) for m in metrics])]
   rows += _model_rows(results, split, plain, "scores")
   rows += [(f"random-sampling benchmark (mean ± std over {len(bench['seeds'])} draws)",
