@@ -42,7 +42,9 @@ def test_dry_run_lists_every_job_and_its_flags_parse(budget, tmp_path, capsys):
     for job in study.jobs(budget):
       assert f"{study.key} {job.name} [train]" in out
       assert f"--workdir={tmp_path / 'runs' / study.key} --run_name={job.name}" in out.replace(" \\\n    ", " ")
-  assert out.count("--num_seeds=2") == sum(len(s.jobs(budget)) for s in studies)
+  own = [job for s in studies for job in s.jobs(budget) if any(f.startswith("--num_seeds=") for f in job.flags)]
+  assert out.count("--num_seeds=2") == sum(len(s.jobs(budget)) for s in studies) - len(own)
+  assert all(f"--run_name={job.name}" in out and "--num_seeds=2" not in job.argv("d", 2, "w") for job in own)
 
 
 def test_quick_budget_shrinks_the_full_jobs():

@@ -21,7 +21,8 @@ BUDGETS = ("quick", "full")
 class Job:
   """One experiment command line: ``python -m experiments.<experiment> <flags>``.
 
-  ``experiments.reproduce`` adds --data_dir, --num_seeds, --workdir and --run_name=<name>.
+  ``experiments.reproduce`` adds --data_dir, --num_seeds (unless the job sets its own: a
+  population whose ensemble is the reported model), --workdir and --run_name=<name>.
   """
   name: str                        # run directory name, unique within its study
   experiment: str                  # module experiments.<experiment>
@@ -30,8 +31,8 @@ class Job:
 
   def argv(self, data_dir: str | Path, num_seeds: int, workdir: str | Path) -> list[str]:
     own = [f.replace(DATA_DIR, str(data_dir)) for f in self.flags]
-    return [*own, f"--data_dir={data_dir}", f"--num_seeds={num_seeds}", f"--workdir={workdir}",
-            f"--run_name={self.name}"]
+    seeds = [] if any(_flag_key(f) == "num_seeds" for f in own) else [f"--num_seeds={num_seeds}"]
+    return [*own, f"--data_dir={data_dir}", *seeds, f"--workdir={workdir}", f"--run_name={self.name}"]
 
   def with_flags(self, *changes: str, name: str | None = None) -> "Job":
     """This job with each --flag[=value] in ``changes`` replacing the same flag (or appended)."""
