@@ -14,7 +14,7 @@ from lyric_jax.run.pipeline import split_table
 from lyric_jax.run.rundir import CHECKPOINTS_DIR
 from lyric_jax.run.spec import RunSpec
 from lyric_jax.train import steps
-from lyric_jax.train.checkpoint import CheckpointError
+from lyric_jax.train.checkpoint import TRAIN_STATE, CheckpointError
 from lyric_jax.train.loop import FitConfig, TrainingError, fit, initial_loop_state
 from lyric_jax.train.metrics import classification_summary
 from lyric_jax.train.objectives import Classification
@@ -89,7 +89,7 @@ def test_learning_rates_really_differ_per_replica(tiny, tmp_path):
   result = run_fit(tiny, tmp_path, "lrs", epochs=1, learning_rates=cfg.learning_rates)
   model, data = tiny
   sample = {k: v[:1] for k, v in data["train"].items() if k != "label"}
-  init = initial_loop_state(model, sample, cfg, optimizer(cfg))["state"]
+  init = initial_loop_state(model, sample, cfg, optimizer(cfg))[TRAIN_STATE]
   chex.assert_trees_all_close(params_of(result, 0), jax.tree.map(lambda x: np.asarray(x[0]), init.params),
                               atol=1e-20)
   with pytest.raises(AssertionError):

@@ -18,6 +18,7 @@ from lyric_jax.run.pipeline import split_table
 from lyric_jax.run.spec import RunSpec
 from lyric_jax.models import registry
 from lyric_jax.data.batches import iterate_batches
+from lyric_jax.train.checkpoint import TRAIN_STATE
 from lyric_jax.train.loop import FitConfig, fit, initial_loop_state
 from lyric_jax.train.objectives import ObjectiveSpec, Regression
 
@@ -54,7 +55,7 @@ def initial_params(tiny, spec, overrides=None, **cfg):
   model, data = tiny
   cfg = FitConfig(**{"batch_size": 16, **cfg})
   sample = next(iterate_batches(data["train"], 16))
-  return initial_loop_state(model, sample, cfg, optimizer_for(spec), overrides)["state"].params
+  return initial_loop_state(model, sample, cfg, optimizer_for(spec), overrides)[TRAIN_STATE].params
 
 
 def test_frozen_embedding_stays_and_batchnorm_statistics_are_per_replica(tiny, tmp_path):
