@@ -34,7 +34,7 @@ from lyric_jax.train.checkpoint import META, TRAIN_STATE, LoopCheckpointer
 from lyric_jax.train.loop import FitConfig, TrainingError, fit, initial_loop_state
 from lyric_jax.train.objectives import Classification
 from tests.test_data import tcc_fixture
-from tests.test_train import run_fit, tiny  # noqa: F401  (tiny is a fixture)
+from tests.test_train import run_fit
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = RunSpec(experiment="faults", dataset="synthetic", model="text", dataset_options={"num_examples": 60},
