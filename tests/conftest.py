@@ -1,4 +1,4 @@
-"""Shared fixtures: tiny synthetic data, and the real data dir when this machine has it."""
+"""Shared fixtures: tiny synthetic data and a model for it, and the real data dir when this machine has it."""
 
 from __future__ import annotations
 
@@ -15,6 +15,13 @@ os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=0")
 # already fill the cores: one thread each is ~20× faster on tiny data here (24 s → 1.3 s).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+# Imported after the flags, so that they are set before anything can start a JAX backend.
+from lyric_jax.data import sources  # noqa: E402
+from lyric_jax.data.encode import Preprocessor, TextSpec  # noqa: E402
+from lyric_jax.models import registry  # noqa: E402
+from lyric_jax.run.pipeline import split_table  # noqa: E402
+from lyric_jax.run.spec import RunSpec  # noqa: E402
+
 REAL_DATA = Path(os.environ.get("LYRIC_JAX_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
 
 
@@ -24,3 +31,15 @@ def real_data_dir() -> Path:
   if not (REAL_DATA / "SOURCES.md").exists() and not any(REAL_DATA.glob("*.csv*")):
     pytest.skip(f"real data not present at {REAL_DATA}")
   return REAL_DATA
+
+
+@pytest.fixture(scope="module")
+def tiny():
+  """Encoded train/val/test of 120 synthetic songs, and a matching text model."""
+  table = sources.get("synthetic").load(num_examples=120, num_classes=3)
+  parts = split_table(table, RunSpec(experiment="t", dataset="synthetic", model="text"))
+  pre = Preprocessor.fit(parts["train"], sorted(table.frame["label"].unique()),
+                         TextSpec(max_len="24", min_frequency=1))
+  data = {k: pre.encode(v) for k, v in parts.items()}
+  model = registry.build("text", num_classes=3, vocab_size=pre.vocab_size, embed=8, hidden=8)
+  return model, data

@@ -23,7 +23,7 @@ from lyric_jax.run.pipeline import run
 from lyric_jax.run.rundir import CHECKPOINTS_DIR, RESULTS_FILE
 from lyric_jax.run.spec import RunSpec
 from lyric_jax.train.checkpoint import CheckpointError, LoopCheckpointer, check_run_dir
-from tests.test_train import run_fit, tiny  # noqa: F401  (tiny is a fixture)
+from tests.test_train import run_fit
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = RunSpec(experiment="disk", dataset="synthetic", model="text", dataset_options={"num_examples": 60})

@@ -30,11 +30,11 @@ from lyric_jax.run.pipeline import run
 from lyric_jax.run.rundir import (CHECKPOINTS_DIR, CONFIG_FILE, INPUTS_FILE, LOCK_FILE, PREPROCESSOR_FILE, RESULTS_FILE,
                                   TOKENIZER_FILE, RunDirBusy, write_text_atomic)
 from lyric_jax.run.spec import RunSpec
-from lyric_jax.train.checkpoint import CHECKSUMS, STATE, LoopCheckpointer
+from lyric_jax.train.checkpoint import META, TRAIN_STATE, LoopCheckpointer
 from lyric_jax.train.loop import FitConfig, TrainingError, fit, initial_loop_state
 from lyric_jax.train.objectives import Classification
 from tests.test_data import tcc_fixture
-from tests.test_train import run_fit, tiny  # noqa: F401  (tiny is a fixture)
+from tests.test_train import run_fit
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = RunSpec(experiment="faults", dataset="synthetic", model="text", dataset_options={"num_examples": 60},
@@ -42,7 +42,7 @@ SPEC = RunSpec(experiment="faults", dataset="synthetic", model="text", dataset_o
 
 
 def largest_file(step_dir: Path) -> Path:
-  return max((f for f in (step_dir / STATE).rglob("*") if f.is_file()), key=lambda f: f.stat().st_size)
+  return max((f for f in (step_dir / TRAIN_STATE).rglob("*") if f.is_file()), key=lambda f: f.stat().st_size)
 
 
 def restored_params(tiny, checkpoints: Path) -> tuple[int, dict]:
@@ -51,7 +51,7 @@ def restored_params(tiny, checkpoints: Path) -> tuple[int, dict]:
   cfg = FitConfig(batch_size=16)
   template = initial_loop_state(model, sample, cfg, optimizer(cfg))
   epoch, loop = LoopCheckpointer(checkpoints).restore_latest(template)
-  return epoch, jax.device_get(loop["state"].params)
+  return epoch, jax.device_get(loop[TRAIN_STATE].params)
 
 
 # --- 1, 2, 5: checkpoints that fail are replaced, bit flips are caught, a broken step folder
@@ -86,11 +86,11 @@ def test_flipped_bits_in_a_checkpoint_are_detected_and_fall_back(tiny, tmp_path,
 def test_an_array_that_no_longer_matches_its_checksum_is_refused(tiny, tmp_path, caplog):
   """The checksum itself: contents that decode fine but differ from what was saved."""
   run_fit(tiny, tmp_path, "run", epochs=2)
-  sums_file = next(f for f in (tmp_path / "run" / CHECKPOINTS_DIR / "2" / CHECKSUMS).rglob("*") if f.is_file())
-  sums = json.loads(sums_file.read_text())
-  key = next(k for k in sums if "params" in k)
-  sums[key] = f"{int(sums[key], 16) ^ 1:08x}"
-  sums_file.write_text(json.dumps(sums))
+  meta_file = tmp_path / "run" / CHECKPOINTS_DIR / "2" / META / "metadata"
+  meta = json.loads(meta_file.read_text())
+  key = next(k for k in meta["checksums"] if "params" in k)
+  meta["checksums"][key] = f"{int(meta['checksums'][key], 16) ^ 1:08x}"
+  meta_file.write_text(json.dumps(meta))
   resumed = run_fit(tiny, tmp_path, "run", epochs=2)
   assert "checksum mismatch" in caplog.text and key in caplog.text
   assert [r["epoch"] for r in resumed.history] == [1, 2]
@@ -102,7 +102,7 @@ def test_a_broken_latest_step_folder_falls_back_to_the_previous_step(tiny, tmp_p
   run_fit(tiny, tmp_path, "run", epochs=2)
   checkpoints = tmp_path / "run" / CHECKPOINTS_DIR
   if damage == "no_state_item":
-    shutil.rmtree(checkpoints / "2" / STATE)
+    shutil.rmtree(checkpoints / "2" / TRAIN_STATE)
   else:
     shutil.rmtree(checkpoints / "2")
     (checkpoints / "2").mkdir()

@@ -6,30 +6,14 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from lyric_jax.data import sources
-from lyric_jax.data.encode import Preprocessor, TextSpec
 from lyric_jax.models import registry
 from lyric_jax.run.build import optimizer
-from lyric_jax.run.pipeline import split_table
 from lyric_jax.run.rundir import CHECKPOINTS_DIR
-from lyric_jax.run.spec import RunSpec
 from lyric_jax.train import steps
-from lyric_jax.train.checkpoint import CheckpointError
+from lyric_jax.train.checkpoint import TRAIN_STATE, CheckpointError
 from lyric_jax.train.loop import FitConfig, TrainingError, fit, initial_loop_state
 from lyric_jax.train.metrics import classification_summary
 from lyric_jax.train.objectives import Classification
-
-
-@pytest.fixture(scope="module")
-def tiny():
-  """Encoded train/val/test of 120 synthetic songs, and a matching text model."""
-  table = sources.get("synthetic").load(num_examples=120, num_classes=3)
-  parts = split_table(table, RunSpec(experiment="t", dataset="synthetic", model="text"))
-  pre = Preprocessor.fit(parts["train"], sorted(table.frame["label"].unique()),
-                         TextSpec(max_len="24", min_frequency=1))
-  data = {k: pre.encode(v) for k, v in parts.items()}
-  model = registry.build("text", num_classes=3, vocab_size=pre.vocab_size, embed=8, hidden=8)
-  return model, data
 
 
 def run_fit(tiny, tmp_path, name, **cfg):
@@ -89,7 +73,7 @@ def test_learning_rates_really_differ_per_replica(tiny, tmp_path):
   result = run_fit(tiny, tmp_path, "lrs", epochs=1, learning_rates=cfg.learning_rates)
   model, data = tiny
   sample = {k: v[:1] for k, v in data["train"].items() if k != "label"}
-  init = initial_loop_state(model, sample, cfg, optimizer(cfg))["state"]
+  init = initial_loop_state(model, sample, cfg, optimizer(cfg))[TRAIN_STATE]
   chex.assert_trees_all_close(params_of(result, 0), jax.tree.map(lambda x: np.asarray(x[0]), init.params),
                               atol=1e-20)
   with pytest.raises(AssertionError):

@@ -17,7 +17,8 @@ from lyric_jax.run.build import EMBEDDING_PARAM, optimizer_for
 from lyric_jax.run.pipeline import split_table
 from lyric_jax.run.spec import RunSpec
 from lyric_jax.models import registry
-from lyric_jax.data.batches import iterate_batches
+from lyric_jax.data.batches import iterate_batches, num_rows
+from lyric_jax.train.checkpoint import TRAIN_STATE
 from lyric_jax.train.loop import FitConfig, fit, initial_loop_state
 from lyric_jax.train.objectives import ObjectiveSpec, Regression
 
@@ -42,7 +43,7 @@ def run_fit(tiny, tmp_path, name, spec=SPEC, overrides=None, **cfg):
   cfg = FitConfig(**{"epochs": 2, "batch_size": 16, "progress": False, **cfg})
   spec = dataclasses.replace(spec, fit=cfg)
   (tmp_path / name).mkdir(exist_ok=True)
-  return fit(model, Regression("mae"), data, cfg, tmp_path / name, tx=optimizer_for(spec),
+  return fit(model, Regression("mae"), data, cfg, tmp_path / name, tx=optimizer_for(spec, num_rows(data["train"])),
              param_overrides=overrides)
 
 
@@ -54,7 +55,7 @@ def initial_params(tiny, spec, overrides=None, **cfg):
   model, data = tiny
   cfg = FitConfig(**{"batch_size": 16, **cfg})
   sample = next(iterate_batches(data["train"], 16))
-  return initial_loop_state(model, sample, cfg, optimizer_for(spec), overrides)["state"].params
+  return initial_loop_state(model, sample, cfg, optimizer_for(spec, num_rows(data["train"])), overrides)[TRAIN_STATE].params
 
 
 def test_frozen_embedding_stays_and_batchnorm_statistics_are_per_replica(tiny, tmp_path):

@@ -1,8 +1,8 @@
 """What a run's spec builds: its model, objective and optimiser, its pretrained embedding, and
 its trained parameters restored from the run dir.
 
-The only place these are built: training, ``predict`` and ``explain`` must agree, because
-the optimiser state (e.g. which params are frozen) is part of every checkpoint.
+The only place these are built, so that training, ``predict`` and ``explain`` agree. Restoring
+reads each replica's best parameters alone: no optimiser is built and no optimiser state read.
 """
 
 from __future__ import annotations
@@ -21,10 +21,12 @@ from lyric_jax.data.batches import num_batches
 from lyric_jax.data.encode import Preprocessor
 from lyric_jax.data.errors import DataError
 from lyric_jax.models import registry
+from lyric_jax.run.rundir import CHECKPOINTS_DIR
 from lyric_jax.run.spec import RunSpec
-from lyric_jax.train.loop import FitConfig, restore_best
+from lyric_jax.train.checkpoint import BEST, CheckpointError, LoopCheckpointer
+from lyric_jax.train.loop import FitConfig, initial_counters
 from lyric_jax.train.metrics import build_objective
-from lyric_jax.train.state import frozen, lr_multiplier, make_optimizer
+from lyric_jax.train.state import frozen, lr_multiplier, make_optimizer, variables_template
 
 # Text models name their token embedding 'embed'; pretrained vectors and freezing target it.
 EMBEDDING_PARAM = "embed/embedding"
@@ -58,8 +60,8 @@ def optimizer(fit: FitConfig, freeze_embedding: bool = False, steps_per_epoch: i
                         schedule=schedule)
 
 
-def optimizer_for(spec: RunSpec, train_rows: int = 1) -> optax.GradientTransformation:
-  """``train_rows``: the rows trained on per epoch (sets a schedule's length; restoring needs none)."""
+def optimizer_for(spec: RunSpec, train_rows: int) -> optax.GradientTransformation:
+  """``train_rows``: the rows trained on per epoch (sets a schedule's length)."""
   return optimizer(spec.fit, spec.embedding.freeze, num_batches(train_rows, spec.fit.batch_size))
 
 
@@ -100,11 +102,17 @@ class Restored:
 
 
 def restore(spec: RunSpec, preprocessor: Preprocessor, run_dir: str | Path, sample_batch: dict) -> Restored:
-  """The run's latest checkpoint's best parameters (every replica), with the optimiser it trained with.
+  """The best parameters (every replica) of the run's newest checkpoint that restores; errors if none.
 
   ``sample_batch``: encoded inputs of the run's shapes (any number of rows).
   """
   model = model_for(spec, preprocessor)
-  loop = restore_best(model, sample_batch, spec.fit, run_dir, tx=optimizer_for(spec))
-  return Restored(model, objective_for(spec, preprocessor), loop["best"]["params"], loop["best"]["model_state"],
-                 np.asarray(loop["best_score"]))
+  population = len(spec.fit.replicas)
+  template = {BEST: variables_template(model, sample_batch, population), **initial_counters(population)}
+  with LoopCheckpointer(Path(run_dir) / CHECKPOINTS_DIR) as checkpointer:
+    restored = checkpointer.restore_latest(template)
+  if restored is None:
+    raise CheckpointError(f"{run_dir} has no checkpoint yet: train it first")
+  loop = restored[1]
+  return Restored(model, objective_for(spec, preprocessor), loop[BEST]["params"], loop[BEST]["model_state"],
+                  np.asarray(loop["best_score"]))

@@ -23,7 +23,7 @@ from lyric_jax.data.batches import SAMPLE_WEIGHT, epoch_order, iterate_batches, 
 from lyric_jax.data.errors import require
 from lyric_jax.run.rundir import CHECKPOINTS_DIR, METRICS_FILE
 from lyric_jax.train import steps
-from lyric_jax.train.checkpoint import (MIN_FREE_MB, CheckpointError, LoopCheckpointer, check_run_dir, state_bytes,
+from lyric_jax.train.checkpoint import (BEST, MIN_FREE_MB, TRAIN_STATE, LoopCheckpointer, check_run_dir, state_bytes,
                                        writing)
 from lyric_jax.train.metrics import summarize
 from lyric_jax.train.sharding import Placement
@@ -113,14 +113,14 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
     history = _read_history(run_dir / METRICS_FILE, upto_epoch=start_epoch)
     placement = Placement(cfg.devices, cfg.shard, batch_sizes=(cfg.batch_size, cfg.eval_batch_size),
                           population=population)
-    loop = {**loop, "state": placement.state(loop["state"]), "best": placement.state(loop["best"])}
+    loop = {**loop, TRAIN_STATE: placement.state(loop[TRAIN_STATE]), BEST: placement.state(loop[BEST])}
 
     train_step = steps.make_train_step(objective)
     evaluator = Evaluator(objective, model.apply, data, cfg.eval_batch_size, sample, placement)
     for epoch in range(start_epoch, cfg.epochs):
       if cfg.patience and ((loop["bad_epochs"] >= cfg.patience) | (loop["diverged_epoch"] > 0)).all():
         break
-      state = loop["state"]
+      state = loop[TRAIN_STATE]
       stats = placement.state(steps.zero_stats(objective, model.apply, state.params, state.model_state, sample))
       order = epoch_order(num_rows(data["train"]), cfg.data_seed, epoch)
       start = time.perf_counter()
@@ -137,8 +137,8 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
       # A diverged replica's accuracy stays finite (argmax of NaN logits), so it is excluded here.
       improved = (score > loop["best_score"]) & (diverged == 0)
       loop = {
-          "state": state,
-          "best": _select(improved, {"params": state.params, "model_state": state.model_state}, loop["best"]),
+          TRAIN_STATE: state,
+          BEST: _select(improved, {"params": state.params, "model_state": state.model_state}, loop[BEST]),
           "best_score": np.where(improved, score, loop["best_score"]),
           "best_epoch": np.where(improved, epoch + 1, loop["best_epoch"]).astype(np.int32),
           "bad_epochs": np.where(improved, 0, loop["bad_epochs"] + 1).astype(np.int32),
@@ -154,9 +154,9 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
         print(f"epoch {epoch + 1}: train {objective.select_metric} "
               f"{_fmt([s[objective.select_metric] for s in train_summary])}, val {_fmt(score)}")
 
-  best = loop["best"]
+  best = loop[BEST]
   return FitResult(
-      state=loop["state"], best=best, best_epoch=np.asarray(loop["best_epoch"]),
+      state=loop[TRAIN_STATE], best=best, best_epoch=np.asarray(loop["best_epoch"]),
       diverged_epoch=np.asarray(loop["diverged_epoch"]), history=history,
       val=evaluator.summaries("val", best["params"], best["model_state"]),
       test=evaluator.summaries("test", best["params"], best["model_state"]) if "test" in data else None,
@@ -171,11 +171,17 @@ def initial_loop_state(model, sample_batch: dict, cfg: FitConfig, tx: optax.Grad
   state = init_population(model, tx, sample_batch, cfg.seeds, cfg.learning_rates)
   if param_overrides:
     state = state.replace(params=override_params(state.params, dict(param_overrides)))
-  population = len(cfg.replicas)
   return {
-      "state": state,
+      TRAIN_STATE: state,
       # A copy: the train step donates (frees) the state's buffers.
-      "best": jax.tree.map(jnp.copy, {"params": state.params, "model_state": state.model_state}),
+      BEST: jax.tree.map(jnp.copy, {"params": state.params, "model_state": state.model_state}),
+      **initial_counters(len(cfg.replicas)),
+  }
+
+
+def initial_counters(population: int) -> dict[str, np.ndarray]:
+  """The loop state's per-replica counters, [P] each, before the first epoch."""
+  return {
       "best_score": np.full(population, -np.inf, np.float32),
       "best_epoch": np.zeros(population, np.int32),
       "bad_epochs": np.zeros(population, np.int32),
@@ -203,23 +209,6 @@ def _check_divergence(train_summary: list[dict], loop: dict, epoch: int, cfg: Fi
           f"and keeps {'its best parameters, of epoch %d' % best if best else 'its initial parameters'}; "
           "the other replicas train on.")
   return diverged
-
-
-def restore_best(model, sample_batch: dict, cfg: FitConfig, run_dir: str | Path,
-                 tx: optax.GradientTransformation) -> dict:
-  """The loop state of a run's latest checkpoint (for prediction); errors if there is none.
-
-  ``tx`` must be the optimiser the run trained with (its state is part of the template).
-  """
-  checkpointer = LoopCheckpointer(Path(run_dir) / CHECKPOINTS_DIR)
-  # Restoring needs only the template's shapes: eval_shape skips compiling and running the
-  # initialisers (~8 s of a CPU predict for an LSTM run).
-  template = jax.eval_shape(lambda: initial_loop_state(model, sample_batch, cfg, tx))
-  restored = checkpointer.restore_latest(template)
-  checkpointer.close()
-  if restored is None:
-    raise CheckpointError(f"{run_dir} has no checkpoint yet: train it first")
-  return restored[1]
 
 
 class Evaluator:

@@ -110,10 +110,8 @@ def init_population(model: nn.Module, tx: optax.GradientTransformation, sample_b
 
   def init_one(key, lr):
     init_key, dropout_key, train_key = jax.random.split(key, 3)
-    variables = model.init({"params": init_key, "dropout": dropout_key}, sample, train=False)
-    params = variables.pop("params")
-    state = TrainState.create(apply_fn=model.apply, params=params, tx=tx,
-                              model_state=dict(variables), rng=train_key)
+    variables = split_variables(model.init({"params": init_key, "dropout": dropout_key}, sample, train=False))
+    state = TrainState.create(apply_fn=model.apply, tx=tx, rng=train_key, **variables)
     return state.replace(opt_state=set_learning_rate(state.opt_state, lr))
 
   # lax.map, not vmap: a vmapped init batches the QR of every orthogonal initialiser, and on
@@ -121,6 +119,21 @@ def init_population(model: nn.Module, tx: optax.GradientTransformation, sample_b
   # fill XLA's thread pool and wait on each other forever (seen with LSTM(80) → LSTM(150)).
   # Each replica's values depend only on its key, so they are the same either way.
   return jax.jit(lambda k, lr: jax.lax.map(lambda args: init_one(*args), (k, lr)))(keys, lrs)
+
+
+def split_variables(variables: dict) -> dict:
+  """A ``model.init`` result as {'params', 'model_state': every other collection (e.g. batch_stats)}."""
+  variables = dict(variables)
+  return {"params": variables.pop("params"), "model_state": variables}
+
+
+def variables_template(model: nn.Module, sample_batch: dict, population: int) -> dict:
+  """Shapes and dtypes of a population's {'params', 'model_state'}, leaves [P, ...]: what a
+  run's best parameters restore into. Traced only (jax.eval_shape): no initialiser runs."""
+  sample = jax.tree.map(lambda x: jnp.asarray(x[:1]), sample_batch)
+  key = jax.random.key(0)
+  one = jax.eval_shape(lambda: split_variables(model.init({"params": key, "dropout": key}, sample, train=False)))
+  return jax.tree.map(lambda s: jax.ShapeDtypeStruct((population, *s.shape), s.dtype), one)
 
 
 def set_learning_rate(opt_state, lr):

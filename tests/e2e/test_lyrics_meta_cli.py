@@ -51,6 +51,7 @@ def test_rerun_resumes_and_a_changed_config_is_refused(synthetic_run):
   common = ["--dataset=synthetic", "--num_examples=240", "--num_seeds=2", "--batch_size=16", "--max_len=32",
             f"--workdir={run_dir.parent}", "--run_name=syn", "--progress=false"]
   proc = cli("experiments.lyrics_meta", "--model=combined", "--epochs=3", *common)
+  assert "Resumed from epoch 2 of 3" in proc.stdout
   assert [json.loads(l)["epoch"] for l in (run_dir / METRICS_FILE).read_text().splitlines()] == [1, 2, 3]
   refused = cli("experiments.lyrics_meta", "--model=combined", "--epochs=3", "--embed=16", *common, check=False)
   assert refused.returncode != 0 and "different config" in refused.stderr and "Traceback" not in refused.stderr
