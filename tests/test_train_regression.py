@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from lyric_jax.data import sources
-from lyric_jax.data.batches import SAMPLE_WEIGHT
+from lyric_jax.data.batches import SAMPLE_WEIGHT, iterate_batches, num_rows
 from lyric_jax.data.encode import Preprocessor, TextSpec
 from lyric_jax.data.glove import EmbeddingSpec
 from lyric_jax.data.weights import balancing_weights
@@ -17,7 +17,6 @@ from lyric_jax.run.build import EMBEDDING_PARAM, optimizer_for
 from lyric_jax.run.pipeline import split_table
 from lyric_jax.run.spec import RunSpec
 from lyric_jax.models import registry
-from lyric_jax.data.batches import iterate_batches, num_rows
 from lyric_jax.train.checkpoint import TRAIN_STATE
 from lyric_jax.train.loop import FitConfig, fit, initial_loop_state
 from lyric_jax.train.objectives import ObjectiveSpec, Regression
