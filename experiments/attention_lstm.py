@@ -13,47 +13,59 @@ the same model (sigmoid(z1 - z0)), so binary and 3-class runs share one pipeline
 from absl import app, flags
 
 from experiments import common
+from experiments.experiment import Experiment
+from experiments.model_config import FLAG, Flag
 
-FLAGS = flags.FLAGS
-flags.DEFINE_enum("task", "imdb", ["imdb", "tweets"], "imdb: binary reviews; tweets: 3-class SemEval.")
-flags.DEFINE_enum("model", "attn_lstm", ["attn_lstm", "ffnn", "rnn", "transformer", "ngram_bag"],
-                  "attn_lstm: embedding → LSTM → attention → dense; ffnn: mean of embeddings → "
-                  "MLP; rnn: vanilla (Elman) RNN read at the last real token; transformer: "
-                  "pre-LN Transformer encoder → pooling → dense; ngram_bag: fastText, the mean of "
-                  "word and hashed word n-gram vectors → dense.")
-flags.DEFINE_integer("embed", 100, "Token embedding size (transformer: model width; ngram_bag: 32 unless given).")
-flags.DEFINE_integer("hidden", 128, "LSTM/RNN state size; FFNN hidden layer size; transformer MLP size.")
-flags.DEFINE_bool("bidirectional", False, "attn_lstm: BiLSTM instead of the study's LSTM.")
-flags.DEFINE_integer("attn_size", 64, "attn_lstm: attention projection size.")
-flags.DEFINE_float("dropout", 0.2, "Dropout on the pooled vector (FFNN: on its hidden layer; "
-                   "transformer: also on embeddings, attention and residual branches).")
-flags.DEFINE_integer("unroll", 1, "Recurrent scan unroll (speed only; 1 measured fastest here on CPU).")
-flags.DEFINE_integer("heads", 4, "transformer: attention heads (dividing --embed).")
-flags.DEFINE_integer("layers", 2, "transformer: encoder blocks.")
-flags.DEFINE_enum("pooling", "mean", ["mean", "cls"], "transformer: text vector = masked mean or a CLS token.")
-flags.DEFINE_integer("max_positions", 512, "transformer: learned positions (at least the run's max_len).")
-common.define_ngram_flags()
-common.define_flags(dataset="imdb", epochs=15, batch_size=64, lr=["1e-3"], max_len="mean",
-                    tokenizer="wordlevel", min_freq=5, vocab_size=1_000_000, select_metric="f1")
+# --model → its registry model's arguments.
+MODELS = {
+    "attn_lstm": {"embed": FLAG, "hidden": FLAG, "cell": "lstm", "bidirectional": FLAG, "pooling": "attention",
+                  "attn_size": FLAG, "dropout": FLAG, "unroll": FLAG},
+    "ffnn": {"embed": FLAG, "hidden": FLAG, "dropout": FLAG},
+    "rnn": {"embed": FLAG, "hidden": FLAG, "cell": "simple", "pooling": "last", "dropout": FLAG, "unroll": FLAG},
+    "transformer": {"embed": FLAG, "heads": FLAG, "layers": FLAG, "mlp": Flag("hidden"), "dropout": FLAG,
+                    "pooling": FLAG, "max_len": Flag("max_positions")},
+}
 
 
-def make_spec():
-  if FLAGS["dataset"].present and FLAGS.dataset != FLAGS.task:
+def define_flags(fv: flags.FlagValues) -> None:
+  flags.DEFINE_enum("task", "imdb", ["imdb", "tweets"], "imdb: binary reviews; tweets: 3-class SemEval.",
+                    flag_values=fv)
+  flags.DEFINE_enum("model", "attn_lstm", [*MODELS, "ngram_bag"],
+                    "attn_lstm: embedding → LSTM → attention → dense; ffnn: mean of embeddings → "
+                    "MLP; rnn: vanilla (Elman) RNN read at the last real token; transformer: "
+                    "pre-LN Transformer encoder → pooling → dense; ngram_bag: fastText, the mean of "
+                    "word and hashed word n-gram vectors → dense.", flag_values=fv)
+  flags.DEFINE_integer("embed", 100, "Token embedding size (transformer: model width; ngram_bag: 32 unless given).",
+                       flag_values=fv)
+  flags.DEFINE_integer("hidden", 128, "LSTM/RNN state size; FFNN hidden layer size; transformer MLP size.",
+                       flag_values=fv)
+  flags.DEFINE_bool("bidirectional", False, "attn_lstm: BiLSTM instead of the study's LSTM.", flag_values=fv)
+  flags.DEFINE_integer("attn_size", 64, "attn_lstm: attention projection size.", flag_values=fv)
+  flags.DEFINE_float("dropout", 0.2, "Dropout on the pooled vector (FFNN: on its hidden layer; "
+                     "transformer: also on embeddings, attention and residual branches).", flag_values=fv)
+  flags.DEFINE_integer("unroll", 1, "Recurrent scan unroll (speed only; 1 measured fastest here on CPU).",
+                       flag_values=fv)
+  flags.DEFINE_integer("heads", 4, "transformer: attention heads (dividing --embed).", flag_values=fv)
+  flags.DEFINE_integer("layers", 2, "transformer: encoder blocks.", flag_values=fv)
+  flags.DEFINE_enum("pooling", "mean", ["mean", "cls"], "transformer: text vector = masked mean or a CLS token.",
+                    flag_values=fv)
+  flags.DEFINE_integer("max_positions", 512, "transformer: learned positions (at least the run's max_len).",
+                       flag_values=fv)
+  common.define_ngram_flags(fv)
+  common.define_flags(fv, dataset="imdb", epochs=15, batch_size=64, lr=["1e-3"], max_len="mean",
+                      tokenizer="wordlevel", min_freq=5, vocab_size=1_000_000, select_metric="f1")
+
+
+def make_spec(fv: flags.FlagValues):
+  if fv["dataset"].present and fv.dataset != fv.task:
     raise app.UsageError("this experiment picks its data with --task, not --dataset")
-  kwargs = common.ngram_bag_kwargs() if FLAGS.model == "ngram_bag" else {
-      "attn_lstm": {"embed": FLAGS.embed, "hidden": FLAGS.hidden, "cell": "lstm",
-                    "bidirectional": FLAGS.bidirectional, "pooling": "attention",
-                    "attn_size": FLAGS.attn_size, "dropout": FLAGS.dropout, "unroll": FLAGS.unroll},
-      "rnn": {"embed": FLAGS.embed, "hidden": FLAGS.hidden, "cell": "simple", "pooling": "last",
-              "dropout": FLAGS.dropout, "unroll": FLAGS.unroll},
-      "ffnn": {"embed": FLAGS.embed, "hidden": FLAGS.hidden, "dropout": FLAGS.dropout},
-      "transformer": {"embed": FLAGS.embed, "heads": FLAGS.heads, "layers": FLAGS.layers, "mlp": FLAGS.hidden,
-                      "dropout": FLAGS.dropout, "pooling": FLAGS.pooling, "max_len": FLAGS.max_positions},
-  }[FLAGS.model]
   # Files that also hold an official test part train on its train part only.
-  return common.base_spec("attention_lstm", FLAGS.model, kwargs, features=False, dataset=FLAGS.task,
-                          dataset_options={"splits": ["train"]})
+  args = common.ngram_bag_args(fv) if fv.model == "ngram_bag" else MODELS[fv.model]
+  return common.base_spec(fv, "attention_lstm", fv.model, args, features=False,
+                          dataset=fv.task, dataset_options={"splits": ["train"]})
 
+
+EXPERIMENT = Experiment(define_flags, make_spec)
 
 if __name__ == "__main__":
-  app.run(common.main(make_spec))
+  EXPERIMENT.cli()

@@ -16,14 +16,14 @@ from lyric_jax.report.eda import write_eda
 FLAGS = flags.FLAGS
 flags.DEFINE_string("out_dir", None, "Where the PNGs go (default: runs/eda-<dataset>).")
 flags.DEFINE_list("cloud_genres", [], "Genres to draw word clouds for (default: the 4 largest).")
-common.define_data_flags()
+common.define_data_flags(FLAGS)
 
 
 def main(argv):
   del argv
   try:
     # A spec with no model: load_table applies the same labels/subset as training would.
-    table = load_table(common.data_spec(), FLAGS.data_dir)
+    table = load_table(common.data_spec(FLAGS), FLAGS.data_dir)
   except DataError as e:
     sys.exit(f"error: {e}")
   print(table.report())

@@ -5,16 +5,9 @@
 The study's sizes (embedding 100, hidden 128) are the defaults.
 """
 
-from absl import app
-
 from experiments import common
 
-common.define_rnn_flags(embed=100, hidden=128)
-
-
-def make_spec():
-  return common.rnn_spec("gru", cell="gru")
-
+EXPERIMENT = common.rnn_experiment("gru", cell="gru", embed=100, hidden=128)
 
 if __name__ == "__main__":
-  app.run(common.main(make_spec))
+  EXPERIMENT.cli()

@@ -6,16 +6,9 @@ The study's sizes (embedding 1024, hidden 60) are the defaults; its classifier r
 state at the last *padded* step, ours reads each song's last real token (``--pooling``).
 """
 
-from absl import app
-
 from experiments import common
 
-common.define_rnn_flags(embed=1024, hidden=60)
-
-
-def make_spec():
-  return common.rnn_spec("lstm", cell="lstm")
-
+EXPERIMENT = common.rnn_experiment("lstm", cell="lstm", embed=1024, hidden=60)
 
 if __name__ == "__main__":
-  app.run(common.main(make_spec))
+  EXPERIMENT.cli()

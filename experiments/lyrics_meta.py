@@ -4,33 +4,39 @@
         --labels="hip hop,jazz,reggae,rock" --num_seeds=3
 """
 
-from absl import app, flags
+from absl import flags
 
 from experiments import common
+from experiments.experiment import Experiment
+from experiments.model_config import FLAG, Flag, define_ints
 
-FLAGS = flags.FLAGS
-flags.DEFINE_enum("model", "combined", ["text", "meta", "combined"], "Which of the study's three nets.")
-flags.DEFINE_integer("embed", 32, "Token embedding size.")
-flags.DEFINE_integer("hidden", 32, "Text net: dense layer after the embedding.")
-flags.DEFINE_float("dropout", 0.2, "Text net dropout.")
-flags.DEFINE_list("meta_hidden", ["18", "12", "8"], "Metadata MLP hidden sizes.")
-flags.DEFINE_list("head_hidden", ["12", "8"], "Combined net: layers after the concatenation.")
-flags.DEFINE_float("meta_dropout", 0.0, "Dropout in the metadata MLP / combined head (the study used none).")
-common.define_flags(epochs=25, batch_size=8, lr=["1e-3"], max_len="512",
-                    tokenizer="wordlevel", min_freq=1)
+# --model → its registry model's arguments.
+MODELS = {
+    "text": {"embed": FLAG, "hidden": FLAG, "dropout": FLAG},
+    "meta": {"hidden": Flag("meta_hidden"), "dropout": Flag("meta_dropout")},
+    "combined": {"embed": FLAG, "feature_hidden": Flag("meta_hidden"), "head_hidden": FLAG,
+                 "dropout": Flag("meta_dropout")},
+}
 
 
-def make_spec():
-  meta_hidden = tuple(int(x) for x in FLAGS.meta_hidden)
-  kwargs = {
-      "text": {"embed": FLAGS.embed, "hidden": FLAGS.hidden, "dropout": FLAGS.dropout},
-      "meta": {"hidden": meta_hidden, "dropout": FLAGS.meta_dropout},
-      "combined": {"embed": FLAGS.embed, "feature_hidden": meta_hidden,
-                   "head_hidden": tuple(int(x) for x in FLAGS.head_hidden), "dropout": FLAGS.meta_dropout},
-  }[FLAGS.model]
-  return common.base_spec("lyrics_meta", FLAGS.model, kwargs, text=FLAGS.model != "meta",
-                          features=FLAGS.model != "text")
+def define_flags(fv: flags.FlagValues) -> None:
+  flags.DEFINE_enum("model", "combined", list(MODELS), "Which of the study's three nets.", flag_values=fv)
+  flags.DEFINE_integer("embed", 32, "Token embedding size.", flag_values=fv)
+  flags.DEFINE_integer("hidden", 32, "Text net: dense layer after the embedding.", flag_values=fv)
+  flags.DEFINE_float("dropout", 0.2, "Text net dropout.", flag_values=fv)
+  define_ints("meta_hidden", ["18", "12", "8"], "Metadata MLP hidden sizes.", flag_values=fv)
+  define_ints("head_hidden", ["12", "8"], "Combined net: layers after the concatenation.", flag_values=fv)
+  flags.DEFINE_float("meta_dropout", 0.0, "Dropout in the metadata MLP / combined head (the study used none).",
+                     flag_values=fv)
+  common.define_flags(fv, epochs=25, batch_size=8, lr=["1e-3"], max_len="512", tokenizer="wordlevel", min_freq=1)
 
+
+def make_spec(fv: flags.FlagValues):
+  return common.base_spec(fv, "lyrics_meta", fv.model, MODELS[fv.model],
+                          text=fv.model != "meta", features=fv.model != "text")
+
+
+EXPERIMENT = Experiment(define_flags, make_spec)
 
 if __name__ == "__main__":
-  app.run(common.main(make_spec))
+  EXPERIMENT.cli()

@@ -11,65 +11,77 @@ kept). With --vectors=glove.6B.100d.txt the embedding starts from GloVe and is f
 (--nofreeze_embedding trains it); without, it is trained from scratch.
 """
 
-from absl import app, flags
+from absl import flags
 
 from experiments import common
+from experiments.experiment import Experiment
+from experiments.model_config import FLAG
 from lyric_jax.data.glove import EmbeddingSpec
 from lyric_jax.report import plots
 from lyric_jax.run.results import best_replica
 from lyric_jax.run.rundir import CUSTOM_PREDICTIONS_PNG
 from lyric_jax.train.objectives import ObjectiveSpec
 
-FLAGS = flags.FLAGS
-flags.DEFINE_enum("model", "cnn", ["cnn", "bilstm", "ngram_bag"], "The study's ConvNet, or its BiLSTM + "
-                  "spatial dropout; ngram_bag: fastText, the mean of word and hashed word n-gram vectors → dense.")
-flags.DEFINE_integer("embed", 100, "Embedding size (must match --vectors' dimension; ngram_bag: 32 unless given).")
-flags.DEFINE_string("vectors", None, "GloVe-format vectors (path, or file name in the data dir, "
-                    "e.g. glove.6B.100d.txt); unset = embedding trained from scratch.")
-flags.DEFINE_bool("freeze_embedding", None, "Freeze the embedding (default: frozen iff --vectors is set).")
-flags.DEFINE_integer("filters", 128, "CNN: Conv1D filters.")
-flags.DEFINE_integer("kernel_size", 5, "CNN: Conv1D kernel width.")
-flags.DEFINE_integer("dense", 64, "CNN: dense layer after the max-pool (linear, as in the study).")
-flags.DEFINE_float("dropout", 0.2, "CNN: dropout after the dense layer; BiLSTM, ngram_bag: before the head.")
-flags.DEFINE_integer("hidden", 64, "BiLSTM: hidden units per direction.")
-flags.DEFINE_float("spatial_dropout", 0.2, "BiLSTM: spatial dropout on the embeddings.")
-flags.DEFINE_integer("unroll", 1, "BiLSTM: scan unroll factor.")
-common.define_ngram_flags()
-flags.DEFINE_enum("loss", "mae", ["mae", "mse"], "Regression loss (the study: MSE failed to learn).")
-flags.DEFINE_enum("sample_weights", "inverse_bin", ["inverse_bin", "none"],
-                  "Weight examples by 1 / count of their score bin (study), or not.")
-flags.DEFINE_integer("weight_bins", 10, "Equal-width score bins for the sample weights.")
-flags.DEFINE_integer("train_subsample", 1, "Train on every k-th training review (the study used 10).")
-flags.DEFINE_enum("bad_titles", "error", ["error", "drop"],
-                  "metal_archives: a review title without ' - N%' is an error, or a counted drop.")
-flags.DEFINE_multi_string("predict", [], "Custom texts to score after training (bar chart "
-                          "custom_predictions.png); further positional arguments are taken as more texts.")
-common.define_flags(dataset="synthetic_reviews", epochs=64, batch_size=32, lr=["1e-3"], max_len="max",
-                    tokenizer="keras", min_freq=1, vocab_size=1_000_000, patience=10)
+# --model → its registry model's arguments.
+MODELS = {
+    "cnn": {"embed": FLAG, "filters": FLAG, "kernel_size": FLAG, "dense": FLAG, "dropout": FLAG},
+    "bilstm": {"embed": FLAG, "hidden": FLAG, "spatial_dropout": FLAG, "dropout": FLAG, "unroll": FLAG},
+}
 
 
-def make_spec():
-  kwargs = common.ngram_bag_kwargs() if FLAGS.model == "ngram_bag" else {
-      "cnn": {"embed": FLAGS.embed, "filters": FLAGS.filters, "kernel_size": FLAGS.kernel_size,
-              "dense": FLAGS.dense, "dropout": FLAGS.dropout},
-      "bilstm": {"embed": FLAGS.embed, "hidden": FLAGS.hidden, "spatial_dropout": FLAGS.spatial_dropout,
-                 "dropout": FLAGS.dropout, "unroll": FLAGS.unroll},
-  }[FLAGS.model]
-  options = {"synthetic_reviews": {"num_examples": FLAGS.num_examples, "seed": FLAGS.split_seed},
-             "metal_archives": {"on_bad_title": FLAGS.bad_titles}}.get(FLAGS.dataset, {})
-  freeze = FLAGS.freeze_embedding if FLAGS.freeze_embedding is not None else bool(FLAGS.vectors)
+def define_flags(fv: flags.FlagValues) -> None:
+  flags.DEFINE_enum("model", "cnn", [*MODELS, "ngram_bag"], "The study's ConvNet, or its BiLSTM + spatial "
+                    "dropout; ngram_bag: fastText, the mean of word and hashed word n-gram vectors → dense.",
+                    flag_values=fv)
+  flags.DEFINE_integer("embed", 100, "Embedding size (must match --vectors' dimension; ngram_bag: 32 unless given).",
+                       flag_values=fv)
+  flags.DEFINE_string("vectors", None, "GloVe-format vectors (path, or file name in the data dir, "
+                      "e.g. glove.6B.100d.txt); unset = embedding trained from scratch.", flag_values=fv)
+  flags.DEFINE_bool("freeze_embedding", None, "Freeze the embedding (default: frozen iff --vectors is set).",
+                    flag_values=fv)
+  flags.DEFINE_integer("filters", 128, "CNN: Conv1D filters.", flag_values=fv)
+  flags.DEFINE_integer("kernel_size", 5, "CNN: Conv1D kernel width.", flag_values=fv)
+  flags.DEFINE_integer("dense", 64, "CNN: dense layer after the max-pool (linear, as in the study).", flag_values=fv)
+  flags.DEFINE_float("dropout", 0.2, "CNN: dropout after the dense layer; BiLSTM, ngram_bag: before the head.",
+                     flag_values=fv)
+  flags.DEFINE_integer("hidden", 64, "BiLSTM: hidden units per direction.", flag_values=fv)
+  flags.DEFINE_float("spatial_dropout", 0.2, "BiLSTM: spatial dropout on the embeddings.", flag_values=fv)
+  flags.DEFINE_integer("unroll", 1, "BiLSTM: scan unroll factor.", flag_values=fv)
+  common.define_ngram_flags(fv)
+  flags.DEFINE_enum("loss", "mae", ["mae", "mse"], "Regression loss (the study: MSE failed to learn).",
+                    flag_values=fv)
+  flags.DEFINE_enum("sample_weights", "inverse_bin", ["inverse_bin", "none"],
+                    "Weight examples by 1 / count of their score bin (study), or not.", flag_values=fv)
+  flags.DEFINE_integer("weight_bins", 10, "Equal-width score bins for the sample weights.", flag_values=fv)
+  flags.DEFINE_integer("train_subsample", 1, "Train on every k-th training review (the study used 10).",
+                       flag_values=fv)
+  flags.DEFINE_enum("bad_titles", "error", ["error", "drop"],
+                    "metal_archives: a review title without ' - N%' is an error, or a counted drop.", flag_values=fv)
+  flags.DEFINE_multi_string("predict", [], "Custom texts to score after training (bar chart "
+                            "custom_predictions.png); further positional arguments are taken as more texts.",
+                            flag_values=fv)
+  common.define_flags(fv, dataset="synthetic_reviews", epochs=64, batch_size=32, lr=["1e-3"], max_len="max",
+                      tokenizer="keras", min_freq=1, vocab_size=1_000_000, patience=10)
+
+
+def make_spec(fv: flags.FlagValues):
+  options = {"synthetic_reviews": {"num_examples": fv.num_examples, "seed": fv.split_seed},
+             "metal_archives": {"on_bad_title": fv.bad_titles}}.get(fv.dataset, {})
+  freeze = fv.freeze_embedding if fv.freeze_embedding is not None else bool(fv.vectors)
+  args = common.ngram_bag_args(fv) if fv.model == "ngram_bag" else MODELS[fv.model]
   return common.base_spec(
-      "review_cnn", FLAGS.model, kwargs, text=True, features=False, dataset_options=options,
-      objective=ObjectiveSpec(kind="regression", loss=FLAGS.loss, sample_weights=FLAGS.sample_weights,
-                              weight_bins=FLAGS.weight_bins),
-      embedding=EmbeddingSpec(vectors=FLAGS.vectors, freeze=freeze),
-      train_subsample=FLAGS.train_subsample)
+      fv, "review_cnn", fv.model, args, text=True, features=False,
+      dataset_options=options,
+      objective=ObjectiveSpec(kind="regression", loss=fv.loss, sample_weights=fv.sample_weights,
+                              weight_bins=fv.weight_bins),
+      embedding=EmbeddingSpec(vectors=fv.vectors, freeze=freeze),
+      train_subsample=fv.train_subsample)
 
 
-def predict_texts(run_dir, results, extra_args):
+def predict_texts(fv: flags.FlagValues, run_dir, results, extra_args):
   """Scores --predict texts with every replica; bar chart of the best replica (± std over replicas)."""
   del results
-  texts = list(FLAGS.predict) + (list(extra_args) if FLAGS.predict else [])
+  texts = list(fv.predict) + (list(extra_args) if fv.predict else [])
   if not texts:
     return
   from lyric_jax import predict    # imports the library's predict CLI module only when needed
@@ -82,5 +94,7 @@ def predict_texts(run_dir, results, extra_args):
     print(f"| {text} | {b:.3f} | {m:.3f} ± {s:.3f} |")
 
 
+EXPERIMENT = Experiment(define_flags, make_spec, after_run=predict_texts)
+
 if __name__ == "__main__":
-  app.run(common.main(make_spec, after_run=predict_texts))
+  EXPERIMENT.cli()

@@ -5,12 +5,13 @@ from pathlib import Path
 
 import pytest
 
+from experiments.experiment import job_spec
 from experiments.studies import BUDGETS, DATA_DIR, Job, Study, all_studies, markdown
 from experiments.studies.tasks import Options, plan, reproduce
 from lyric_jax.data import sources
 from lyric_jax.report import collect
 from lyric_jax.run.results import Results
-from lyric_jax.run.rundir import RESULTS_FILE
+from lyric_jax.run.rundir import CONFIG_FILE, RESULTS_FILE
 
 
 def fake_data_dir(path: Path) -> Path:
@@ -87,13 +88,19 @@ def test_tiny_reproduce_end_to_end_then_reuse(tmp_path, capsys):
   output = tmp_path / "RESULTS.md"
   assert reproduce([study], options, output, "python -m experiments.reproduce ...") == 1   # 'broken' failed
   out = capsys.readouterr().out
-  assert "FAILED: python -m experiments.lyrics_meta" in out and "Unknown command line flag 'no_such_flag'" in out
+  # A job whose flags its experiment refuses: one line naming the job and the flag, before anything runs.
+  assert "S9 broken: flags refused: Unknown command line flag 'no_such_flag'" in out
+  assert "FAILED: python -m experiments.lyrics_meta" in out
   text = output.read_text()
   assert "## S9 — a tiny synthetic study" in text and "2 seeds per run" in text
   row = next(line for line in text.splitlines() if line.startswith("| tiny |"))
   assert row.count(" ± ") == 2 and "synthetic: 160 rows, 4 classes" in row and "| 1 (1, 1) |" in row
   assert "No results: broken (flags refused" in text and "--run_name=tiny" in text and "Nothing to read." in text
 
+  # What the experiment ran (its config.json) is what the in-process parse of the job's flags gives.
+  tasks, _ = plan(study, options)
+  stored = json.loads((tmp_path / "runs" / "S9" / "tiny" / CONFIG_FILE).read_text())
+  assert stored == job_spec("lyrics_meta", tasks[0].command[2:]).to_json()
   results = tmp_path / "runs" / "S9" / "tiny" / RESULTS_FILE
   written = results.stat().st_mtime_ns
   reproduce([study], options, output)

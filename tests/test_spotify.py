@@ -23,6 +23,7 @@ from lyric_jax.run.results import Results
 from lyric_jax.run.rundir import (CONFUSION_PNG, LEARNING_CURVES_PNG, PREDICTIONS_DIR, PREPROCESSOR_FILE, REPORT_FILE,
                                   RESULTS_FILE, predictions_file)
 from lyric_jax.run.spec import RunSpec, load_spec
+from tests.e2e.test_lyrics_meta_cli import assert_ran_in_process_spec
 
 MERGE = "spotify_114_to_66"
 # Eight of the 114 genres, merging into four: pop, rock, metal, jazz.
@@ -179,6 +180,7 @@ def test_e2e_train_and_predict_with_and_without_labels(data_file, tmp_path):
       capture_output=True, text=True, env=env, timeout=300)
   assert train.returncode == 0, train.stderr[-3000:]
   run_dir = workdir / "spotify-mlp_dropout-spotify114-spotify_114_to_66"
+  assert_ran_in_process_spec(run_dir, "spotify", *train.args[3:])     # --hidden=16,16 → (16, 16)
   results = json.loads((run_dir / RESULTS_FILE).read_text())
   assert results["data"]["labels"] == ["jazz", "metal", "pop", "rock"]
   assert {REPORT_FILE, CONFUSION_PNG, LEARNING_CURVES_PNG} <= {p.name for p in run_dir.iterdir()}

@@ -2,13 +2,13 @@
 
 A run directory whose results.json was made by the job's config is reused, not retrained;
 any other existing one resumes (the experiment refuses one made by another config). The
-job's config is computed from its flags by ``experiments.specs``, without running it.
+job's config is computed from its flags in this process (``experiments.experiment.job_spec``),
+without running it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import shlex
 import subprocess
@@ -16,8 +16,10 @@ import sys
 import time
 from pathlib import Path
 
+from experiments.experiment import job_spec
 from experiments.studies import Job, Study
 from experiments.studies.markdown import results_markdown
+from lyric_jax.data.errors import ConfigError
 from lyric_jax.run.results import Results, finished_results
 from lyric_jax.run.rundir import CONFIG_FILE
 from lyric_jax.run.spec import RunSpec
@@ -84,22 +86,14 @@ def plan(study: Study, options: Options) -> tuple[list[Task], str | None]:
 
 def check(tasks: list[Task]) -> None:
   """Each task's RunSpec (from its flags, without running it) and its finished results, if any."""
-  for task, answer in zip(tasks, command_specs(tasks) if tasks else []):
-    if "error" in answer:
-      task.error = f"flags refused: {answer['error']}"
-    else:
-      task.spec = RunSpec.from_json(answer["spec"])
-      task.results = finished_results(task.spec, task.run_dir)
-      task.reused = task.results is not None
-
-
-def command_specs(tasks: list[Task]) -> list[dict]:
-  commands = [(t.job.experiment, t.command[2:]) for t in tasks]
-  proc = subprocess.run([sys.executable, "-m", "experiments.specs"], input=json.dumps(commands),
-                        capture_output=True, text=True, env=_env(), check=False)
-  if proc.returncode != 0:
-    raise RuntimeError(f"experiments.specs failed:\n{proc.stderr[-3000:]}")
-  return json.loads(proc.stdout.splitlines()[-1])
+  for task in tasks:
+    try:
+      task.spec = job_spec(task.job.experiment, task.command[2:])
+    except ConfigError as e:
+      task.error = f"flags refused: {e}"
+      continue
+    task.results = finished_results(task.spec, task.run_dir)
+    task.reused = task.results is not None
 
 
 def execute(task: Task, log: Path) -> None:

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lyric_jax.data.errors import ConfigError
 from lyric_jax.data.grouping import artist_key, first_listed, merge_by, split_groups, text_key
 from lyric_jax.data.splits import stratified_group_split
 from lyric_jax.data.table import ARTIST, GROUP, LABEL, ROW, TEXT, build_table
@@ -154,14 +155,14 @@ def test_real_lastfm17_artist_grouping_lets_no_artist_cross(real_data_dir):
 
 
 def test_grouping_flags_and_the_older_nogrouped_split():
-  from experiments.specs import command_specs
-  out = command_specs([("lstm", []), ("lstm", ["--grouping=track"]), ("lstm", ["--nogrouped_split"]),
-                       ("lstm", ["--nogrouped_split", "--grouping=none"]),
-                       ("lstm", ["--nogrouped_split", "--grouping=artist"]), ("lstm", ["--grouping=album"])])
-  assert [o.get("spec", {}).get("grouping") for o in out[:4]] == ["artist", "track", "none", "none"]
-  assert "--nogrouped_split means --grouping=none" in out[4]["error"]
-  assert "album" in out[5]["error"]
-  from experiments.common import default_run_name
+  from experiments.experiment import default_run_name, job_spec
+  assert [job_spec("lstm", argv).grouping for argv in ([], ["--grouping=track"], ["--nogrouped_split"],
+                                                       ["--nogrouped_split", "--grouping=none"])] == \
+      ["artist", "track", "none", "none"]
+  with pytest.raises(ConfigError, match="--nogrouped_split means --grouping=none"):
+    job_spec("lstm", ["--nogrouped_split", "--grouping=artist"])
+  with pytest.raises(ConfigError, match="album"):
+    job_spec("lstm", ["--grouping=album"])
   names = [default_run_name(RunSpec(experiment="lstm", dataset="lastfm17", model="rnn", grouping=g))
            for g in ("artist", "track", "none")]
   assert names == ["lstm-rnn-lastfm17", "lstm-rnn-lastfm17-trackgrouped", "lstm-rnn-lastfm17-ungrouped"]

@@ -8,7 +8,7 @@ import pytest
 from lyric_jax.data.sources.synthetic import synthetic_frame
 from lyric_jax.run.rundir import (ATTENTION_PNG, CONFIG_FILE, CONFUSION_PNG, PREPROCESSOR_FILE, REPORT_FILE,
                                   RESULTS_FILE, predictions_file)
-from tests.e2e.test_lyrics_meta_cli import cli
+from tests.e2e.test_lyrics_meta_cli import assert_ran_in_process_spec, cli
 
 TINY_HAN = ["--embed=8", "--word_hidden=4", "--line_hidden=4", "--attn_size=4", "--max_lines=6",
             "--max_words=6", "--num_examples=80", "--epochs=1", "--num_seeds=2", "--batch_size=16",
@@ -16,8 +16,10 @@ TINY_HAN = ["--embed=8", "--word_hidden=4", "--line_hidden=4", "--attn_size=4", 
 
 
 def test_han_cli_trains_reports_and_predicts_with_and_without_labels(tmp_path):
-  proc = cli("experiments.han", "--lr=1e-3", *TINY_HAN, f"--workdir={tmp_path}", "--run_name=han")
+  argv = ("--lr=1e-3", *TINY_HAN, f"--workdir={tmp_path}", "--run_name=han")
+  proc = cli("experiments.han", *argv)
   run_dir = tmp_path / "han"
+  assert_ran_in_process_spec(run_dir, "han", *argv)
   assert "| accuracy |" in proc.stdout and "real tokens/s" in proc.stdout
   for name in (CONFIG_FILE, PREPROCESSOR_FILE, RESULTS_FILE, REPORT_FILE, ATTENTION_PNG, CONFUSION_PNG):
     assert (run_dir / name).exists(), name

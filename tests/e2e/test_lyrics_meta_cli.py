@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from experiments.experiment import job_spec
 from lyric_jax.data.sources.synthetic import synthetic_frame
 from lyric_jax.run.rundir import (CONFIG_FILE, CONFUSION_PNG, LEARNING_CURVES_PNG, METRICS_FILE, PREDICTIONS_DIR,
                                   PREPROCESSOR_FILE, REPORT_FILE, RESULTS_FILE, SPLIT_FILE, TOKENIZER_FILE)
@@ -25,12 +26,21 @@ def cli(*args, check=True):
   return proc
 
 
+def assert_ran_in_process_spec(run_dir: Path, experiment: str, *argv: str) -> None:
+  """The config.json the CLI wrote is the RunSpec ``job_spec`` computes in-process from the same flags
+  (what ``experiments.reproduce`` compares finished run dirs with)."""
+  stored = json.loads((run_dir / CONFIG_FILE).read_text())
+  assert stored == job_spec(experiment.removeprefix("experiments."), argv).to_json()
+
+
+SYNTHETIC = ("--model=combined", "--dataset=synthetic", "--num_examples=240", "--epochs=2", "--num_seeds=2",
+             "--batch_size=16", "--max_len=32", "--run_name=syn", "--progress=false")
+
+
 @pytest.fixture(scope="module")
 def synthetic_run(tmp_path_factory):
   workdir = tmp_path_factory.mktemp("runs")
-  proc = cli("experiments.lyrics_meta", "--model=combined", "--dataset=synthetic", "--num_examples=240",
-             "--epochs=2", "--num_seeds=2", "--batch_size=16", "--max_len=32", f"--workdir={workdir}",
-             "--run_name=syn", "--progress=false")
+  proc = cli("experiments.lyrics_meta", *SYNTHETIC, f"--workdir={workdir}")
   return workdir / "syn", proc
 
 
@@ -44,6 +54,7 @@ def test_experiment_writes_a_complete_run_dir(synthetic_run):
   results = json.loads((run_dir / RESULTS_FILE).read_text())
   assert len(results["test"]) == 2 and 0.0 <= results["test"][0]["accuracy"] <= 1.0
   assert [json.loads(l)["epoch"] for l in (run_dir / METRICS_FILE).read_text().splitlines()] == [1, 2]
+  assert_ran_in_process_spec(run_dir, "lyrics_meta", *SYNTHETIC, f"--workdir={run_dir.parent}")
 
 
 def test_rerun_resumes_and_a_changed_config_is_refused(synthetic_run):

@@ -11,7 +11,7 @@ from lyric_jax.data.sources.reviews import synthetic_reviews_frame
 from lyric_jax.run.rundir import (CONFIG_FILE, CUSTOM_PREDICTIONS_PNG, ERRORS_PNG, LEARNING_CURVES_PNG, METRICS_FILE,
                                   PREDICTIONS_DIR, PREPROCESSOR_FILE, REPORT_FILE, RESULTS_FILE, TOKENIZER_FILE,
                                   eval_predictions_file, predictions_file)
-from tests.e2e.test_lyrics_meta_cli import cli
+from tests.e2e.test_lyrics_meta_cli import assert_ran_in_process_spec, cli
 
 DIM = 8
 
@@ -84,9 +84,11 @@ def test_dataset_options_reach_the_reader(cnn_run, tmp_path):
 
 
 def test_bilstm_trains_from_scratch_end_to_end(tmp_path):
-  proc = cli("experiments.review_cnn", "--model=bilstm", "--dataset=synthetic_reviews", "--num_examples=120",
-             "--epochs=1", "--num_seeds=1", "--embed=8", "--hidden=8", "--max_len=24", "--sample_weights=none",
-             f"--workdir={tmp_path}", "--run_name=b", "--progress=false")
+  argv = ("--model=bilstm", "--dataset=synthetic_reviews", "--num_examples=120", "--epochs=1", "--num_seeds=1",
+          "--embed=8", "--hidden=8", "--max_len=24", "--sample_weights=none", f"--workdir={tmp_path}",
+          "--run_name=b", "--progress=false")
+  proc = cli("experiments.review_cnn", *argv)
+  assert_ran_in_process_spec(tmp_path / "b", "review_cnn", *argv)
   results = json.loads((tmp_path / "b" / RESULTS_FILE).read_text())
   assert results["spec"]["model"] == "bilstm" and results["spec"]["embedding"] == {"vectors": None, "freeze": False}
   assert np.isfinite(results["test"][0]["mae"]) and "embedding: random init, trained" in proc.stdout

@@ -1,0 +1,51 @@
+"""Experiments' flags parsed in-process (``job_spec``): fresh flags per job, absl's global ones
+untouched, and each model's flags reaching its registry constructor as one unchanged dict."""
+
+import importlib
+
+import pytest
+from absl import flags
+
+from experiments.experiment import job_spec
+from lyric_jax.data.errors import ConfigError
+from lyric_jax.models import registry
+
+EXPERIMENTS = ("attention_lstm", "gru", "han", "lstm", "lyrics_meta", "review_cnn", "spotify")
+
+
+def model_choices(experiment: str) -> list[str | None]:
+  """An experiment's --model choices (None: it builds one model)."""
+  return list(getattr(importlib.import_module(f"experiments.{experiment}"), "MODELS", [None]))
+
+
+def test_jobs_parse_on_fresh_flags_and_leave_absl_flags_alone():
+  before = {name: flags.FLAGS[name].value for name in flags.FLAGS}
+  han = job_spec("han", ["--embed=8", "--layers=2"])
+  lstm = job_spec("lstm", ["--embed=8"])                     # the same flag names, defined again
+  assert han.model_kwargs["num_layers"] == 2 and lstm.model_kwargs["num_layers"] == 1
+  assert job_spec("han", []).model_kwargs["embed"] == 100    # no value left over from an earlier job
+  assert {name: flags.FLAGS[name].value for name in flags.FLAGS} == before
+
+
+def test_refused_flags_are_one_config_error():
+  with pytest.raises(ConfigError, match="Unknown command line flag 'bogus'"):
+    job_spec("han", ["--bogus"])
+  with pytest.raises(ConfigError, match="--meta_hidden=8,x: wants comma-separated integers"):
+    job_spec("lyrics_meta", ["--meta_hidden=8,x"])
+  with pytest.raises(ConfigError, match="picks its data with --task"):
+    job_spec("attention_lstm", ["--dataset=tweets"])
+
+
+@pytest.mark.parametrize("experiment,model", [(e, m) for e in EXPERIMENTS for m in model_choices(e)])
+def test_each_models_flags_reach_its_constructor_unchanged(experiment, model):
+  spec = job_spec(experiment, [f"--model={model}"] if model else [])
+  data = {"num_classes": 3, **({"vocab_size": 50} if spec.text is not None else {})}
+  module = registry.build(spec.model, **spec.model_kwargs, **data)
+  assert {k: getattr(module, k) for k in spec.model_kwargs} == spec.model_kwargs
+
+
+def test_list_flags_are_integer_tuples_and_a_model_fills_an_unset_one():
+  assert job_spec("spotify", ["--model=lstm_lstm"]).model_kwargs == {"lstm": (80, 150), "sequence": "step"}
+  assert job_spec("spotify", ["--model=dense_lstm", "--lstm=32"]).model_kwargs["lstm"] == (32,)
+  assert job_spec("lyrics_meta", ["--model=meta", "--meta_hidden=4,2"]).model_kwargs == {"hidden": (4, 2),
+                                                                                          "dropout": 0.0}
