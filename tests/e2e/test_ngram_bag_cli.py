@@ -2,7 +2,10 @@
 
 import json
 
-from experiments.specs import command_specs
+import pytest
+
+from experiments.experiment import job_spec
+from lyric_jax.data.errors import DataError
 from tests import sentiment_fixtures as fx
 from tests.e2e.test_lyrics_meta_cli import cli
 
@@ -21,9 +24,8 @@ def test_attention_lstm_trains_the_ngram_bag_on_tweets(tmp_path):
 
 
 def test_review_cnn_regresses_with_the_ngram_bag_and_refuses_bad_orders():
-  ok, bad = command_specs([("review_cnn", ["--model=ngram_bag", "--embed=16"]),
-                           ("review_cnn", ["--model=ngram_bag", "--ngrams=4"])])
-  spec = ok["spec"]
+  spec = job_spec("review_cnn", ["--model=ngram_bag", "--embed=16"]).to_json()
   assert spec["model_kwargs"] == {"embed": 16, "buckets": 2 ** 19, "ngrams": 2, "dropout": 0.2}
   assert spec["objective"]["kind"] == "regression"
-  assert "ngrams must be 1, 2 or 3" in bad["error"]
+  with pytest.raises(DataError, match="ngrams must be 1, 2 or 3"):
+    job_spec("review_cnn", ["--model=ngram_bag", "--ngrams=4"])
