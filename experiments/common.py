@@ -195,6 +195,12 @@ def flag_grouping(fv: flags.FlagValues) -> str:
   return "none"
 
 
+def define_resmlp_flags(fv: flags.FlagValues) -> None:
+  """The residual MLP over feature rows (lyric_jax.models.mlp.ResidualMLP), in S1 and S4."""
+  flags.DEFINE_integer("width", 256, "resmlp: width of the residual stream.", flag_values=fv)
+  flags.DEFINE_integer("blocks", 3, "resmlp: residual blocks.", flag_values=fv)
+
+
 # --- The fastText-style n-gram bag (experiments.attention_lstm, experiments.review_cnn) -----
 
 def define_ngram_flags(fv: flags.FlagValues) -> None:

@@ -16,11 +16,14 @@ MODELS = {
     "meta": {"hidden": Flag("meta_hidden"), "dropout": Flag("meta_dropout")},
     "combined": {"embed": FLAG, "feature_hidden": Flag("meta_hidden"), "head_hidden": FLAG,
                  "dropout": Flag("meta_dropout")},
+    "resmlp": {"width": FLAG, "blocks": FLAG, "dropout": Flag("meta_dropout")},   # ours, features only
 }
 
 
 def define_flags(fv: flags.FlagValues) -> None:
-  flags.DEFINE_enum("model", "combined", list(MODELS), "Which of the study's three nets.", flag_values=fv)
+  flags.DEFINE_enum("model", "combined", list(MODELS),
+                    "Which of the study's three nets, or resmlp: ours, a residual MLP over the features.",
+                    flag_values=fv)
   flags.DEFINE_integer("embed", 32, "Token embedding size.", flag_values=fv)
   flags.DEFINE_integer("hidden", 32, "Text net: dense layer after the embedding.", flag_values=fv)
   flags.DEFINE_float("dropout", 0.2, "Text net dropout.", flag_values=fv)
@@ -28,12 +31,13 @@ def define_flags(fv: flags.FlagValues) -> None:
   define_ints("head_hidden", ["12", "8"], "Combined net: layers after the concatenation.", flag_values=fv)
   flags.DEFINE_float("meta_dropout", 0.0, "Dropout in the metadata MLP / combined head (the study used none).",
                      flag_values=fv)
+  common.define_resmlp_flags(fv)
   common.define_flags(fv, epochs=25, batch_size=8, lr=["1e-3"], max_len="512", tokenizer="wordlevel", min_freq=1)
 
 
 def make_spec(fv: flags.FlagValues):
   return common.base_spec(fv, "lyrics_meta", fv.model, MODELS[fv.model],
-                          text=fv.model != "meta", features=fv.model != "text")
+                          text=fv.model not in ("meta", "resmlp"), features=fv.model != "text")
 
 
 EXPERIMENT = Experiment(define_flags, make_spec)

@@ -33,8 +33,7 @@ def define_flags(fv: flags.FlagValues) -> None:
                     flag_values=fv)
   define_ints("hidden", ["100", "150", "150", "150"], "MLP hidden sizes.", flag_values=fv)
   flags.DEFINE_float("dropout", 0.2, "mlp_dropout, resmlp: dropout rate.", flag_values=fv)
-  flags.DEFINE_integer("width", 256, "resmlp: width of the residual stream.", flag_values=fv)
-  flags.DEFINE_integer("blocks", 3, "resmlp: residual blocks.", flag_values=fv)
+  common.define_resmlp_flags(fv)
   define_ints("dropout_layers", ["0"],
               "mlp_dropout: hidden layers (0-based) followed by dropout; the study used the first.", flag_values=fv)
   flags.DEFINE_integer("dense", 250, "dense_lstm: dense layer before the LSTM.", flag_values=fv)

@@ -25,16 +25,17 @@ MISSING = "n/a"
 
 PROTOCOL = """\
 Every number: our own seeded, stratified, grouped train/val/test split (80/10/10; rows sharing a
-normalised artist or a normalised text are in one split) of the data available offline here, test-split metrics of each replica's best-validation epoch, **mean ± std over the
-seeds** (one vmapped population), beside the study's published number (measured by the study on *its*
-data and, for S1, on its *validation* split). Where the population also swept learning rates, the rate
-was chosen on validation. "epochs (best per seed)": epochs trained, then each seed's best-validation
-epoch. examples/s: training throughput of the whole population, measured when the run trained (on a
-machine shared with other jobs, a lower bound). Under each run, `↳ ensemble`: the population as one
-model (the mean of all its replicas' probabilities or scores); under the first run of each split,
-`↳ classic baseline`: scikit-learn on the same train/val/test split, its small grid tuned on val
-(TF-IDF + logistic regression or Ridge for text, gradient boosting for feature rows, a stack of
-out-of-fold text probabilities + features for both; `lyric_jax/train/classic_baseline.py`)."""
+normalised artist or a normalised text are in one split) of the data available offline here, test-split
+metrics of each replica's best-validation epoch, **mean ± std over the seeds** (one vmapped population),
+beside the study's published number (measured by the study on *its* data and, for S1, on its
+*validation* split). Where the population also swept learning rates, the rate was chosen on validation.
+"epochs (best per seed)": epochs trained, then each seed's best-validation epoch. examples/s: training
+throughput of the whole population, measured when the run trained (on a machine shared with other jobs,
+a lower bound). Under each run, `↳ ensemble`: the population as one model (the mean of all its replicas'
+probabilities or scores); under the first run of each split, `↳ classic baseline`: scikit-learn on the
+same train/val/test split, its small grid tuned on val (TF-IDF + logistic regression or Ridge for text,
+gradient boosting for feature rows, a stack of out-of-fold text probabilities + features for both;
+`lyric_jax/train/classic_baseline.py`)."""
 BUDGET_NOTES = {
     "full": "full (the configurations the studies are reported with)",
     "quick": "quick (each study shrunk so that all run in about half an hour on 2 CPU cores, as each section "

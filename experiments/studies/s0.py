@@ -47,7 +47,8 @@ On the artist-grouped split the HAN is the best net ({han:accuracy} %, its 3-rep
 {bilstm:accuracy}, BiGRU {bigru:accuracy}, GRU {gru:accuracy}, LSTM {lstm:accuracy}): the study's
 ordering, and bidirectional beats unidirectional for both cells. But TF-IDF word 1–2-grams +
 logistic regression on the same split scores {han:accuracy@classic} % (HAN minus baseline:
-{han:accuracy@gap} points); closing that gap is issue 17's work. On the old track-grouped split the same HAN scores {han-track:accuracy} %
+{han:accuracy@gap} points); closing that gap is issue 17's work. On the old track-grouped split
+the same HAN scores {han-track:accuracy} %
 beside a baseline of {han-track:accuracy@classic} % on that split: the artist leak inflated both,
 the bag of words most (an artist lookup alone scored 77.6 % there). Absolute numbers are far below
 the study's 59.98 % because the task differs (13 crowd-tag genres, none dominant, and no artist

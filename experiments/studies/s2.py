@@ -16,7 +16,8 @@ STUDY = Study(
     title="S2 — review text → score regression (issue 5)",
     full=(CNN, BILSTM, NGRAM),
     quick=tuple(job.with_flags("--subset=5000", "--max_len=200", "--epochs=3") for job in (CNN, BILSTM)),
-    quick_changes="a 5,000-review subset (1,000 train after the every-4th subsample), 200 tokens (full: the 95th percentile, ≈ 600), "
+    quick_changes="a 5,000-review subset (1,000 train after the every-4th subsample), 200 tokens "
+                  "(full: the 95th percentile, ≈ 600), "
                   "3 epochs (full: 6)",
     intro="""\
 IMDB reviews with their 1–10 rating as the target (rating/10), 80/10/10 split stratified by

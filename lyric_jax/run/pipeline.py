@@ -127,7 +127,8 @@ def _train(spec: RunSpec, run_dir: Path, table: Table, data_dir: str | None, min
   objective = build.objective_for(spec, preprocessor)
   sample = {k: v[:1] for k, v in data["train"].items() if k not in ("label", SAMPLE_WEIGHT)}
   overrides, coverage = build.pretrained_embedding(spec, preprocessor, model, sample, data_dir)
-  result = fit(model, objective, data, spec.fit, run_dir, tx=build.optimizer_for(spec, num_rows(data["train"])), param_overrides=overrides,
+  tx = build.optimizer_for(spec, num_rows(data["train"]))
+  result = fit(model, objective, data, spec.fit, run_dir, tx=tx, param_overrides=overrides,
                min_free_mb=min_free_mb)
   outputs = {split: predict_outputs(objective, model.apply, result.best["params"], result.best["model_state"],
                                     data[split], spec.fit.eval_batch_size)
