@@ -33,6 +33,7 @@ from lyric_jax.run.spec import RunSpec
 from lyric_jax.train.checkpoint import META, TRAIN_STATE, LoopCheckpointer
 from lyric_jax.train.loop import FitConfig, TrainingError, fit, initial_loop_state
 from lyric_jax.train.objectives import Classification
+from lyric_jax.train.interrupts import deferred_interrupts
 from tests.test_data import tcc_fixture
 from tests.test_train import run_fit
 
@@ -259,9 +260,25 @@ def test_cli_fallback_ctrl_c_and_unwritable_output_say_one_line(tmp_path):
     time.sleep(0.2)
   long_run.send_signal(signal.SIGINT)
   _, stderr = long_run.communicate(timeout=120)
-  assert long_run.returncode == 1 and "Traceback" not in stderr
-  assert stderr.strip().splitlines()[-1] == ("error: interrupted; rerun the same command to resume from "
-                                             "the last saved epoch.")
+  assert long_run.returncode == 1 and stderr.strip().splitlines() == [
+      "error: interrupted; rerun the same command to resume from the last saved epoch."], stderr
+
+
+def test_a_ctrl_c_waits_for_the_step_boundary_and_a_second_one_does_not():
+  def ctrl_c():
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(0.05)                      # the handler runs here
+
+  with pytest.raises(KeyboardInterrupt):
+    with deferred_interrupts() as interrupts:
+      ctrl_c()
+      assert interrupts.pending           # recorded, not raised
+      with pytest.raises(KeyboardInterrupt):
+        interrupts.raise_if_pending()
+      with pytest.raises(KeyboardInterrupt):
+        ctrl_c()
+    # leaving the block with a Ctrl-C recorded raises it: one after the last step is not lost
+  assert signal.getsignal(signal.SIGINT) is not interrupts.handle   # the previous handler is back
 
 
 # --- 11: --labels in any case, one class each ---------------------------------------------------

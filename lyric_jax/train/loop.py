@@ -25,6 +25,7 @@ from lyric_jax.run.rundir import CHECKPOINTS_DIR, METRICS_FILE
 from lyric_jax.train import steps
 from lyric_jax.train.checkpoint import (BEST, MIN_FREE_MB, TRAIN_STATE, LoopCheckpointer, check_run_dir, state_bytes,
                                        writing)
+from lyric_jax.train.interrupts import deferred_interrupts
 from lyric_jax.train.metrics import summarize
 from lyric_jax.train.sharding import Placement
 from lyric_jax.train.state import OPTIMIZERS, SCHEDULES, TrainState, init_population, override_params
@@ -100,7 +101,7 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
   loop = initial_loop_state(model, sample, cfg, tx, param_overrides)
   check_run_dir(run_dir, min_free_mb, checkpoint_bytes=state_bytes(loop))
   population = len(cfg.replicas)
-  with LoopCheckpointer(run_dir / CHECKPOINTS_DIR) as checkpointer:
+  with deferred_interrupts() as interrupts, LoopCheckpointer(run_dir / CHECKPOINTS_DIR) as checkpointer:
     restored = checkpointer.restore_latest(loop)
     start_epoch = 0
     if restored is not None:
@@ -128,6 +129,7 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
                         total=num_batches(len(order), cfg.batch_size), desc=f"epoch {epoch + 1}/{cfg.epochs}",
                         disable=not cfg.progress, leave=False):
         state, stats = train_step(state, stats, placement.batch(batch))
+        interrupts.raise_if_pending()
       stats = placement.fetch(stats)
       seconds = time.perf_counter() - start
       train_summary = [summarize(objective, _replica(stats, i)) for i in range(population)]
@@ -150,6 +152,7 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
       with writing(run_dir, METRICS_FILE), open(run_dir / METRICS_FILE, "a") as f:
         f.write(json.dumps(record) + "\n")
       checkpointer.save(epoch + 1, loop)
+      interrupts.raise_if_pending()   # after the save: closing the checkpointer lets it finish
       if cfg.progress:
         print(f"epoch {epoch + 1}: train {objective.select_metric} "
               f"{_fmt([s[objective.select_metric] for s in train_summary])}, val {_fmt(score)}")
