@@ -49,7 +49,7 @@ def define_flags(fv: flags.FlagValues, **defaults) -> None:
   """Shared flags; ``defaults`` overrides the generic defaults with a study's protocol."""
   d = {"dataset": "synthetic", "epochs": 10, "batch_size": 32, "lr": ["1e-3"], "max_len": "256",
        "tokenizer": "wordlevel", "min_freq": 2, "patience": 0, "labels": [], "vocab_size": 30000,
-       "select_metric": "accuracy", **defaults}
+       "select_metric": "accuracy", "length_buckets": 1, **defaults}
   define_data_flags(fv, d["dataset"], d["labels"])
   flags.DEFINE_string("workdir", "runs", "Parent folder of run directories.", flag_values=fv)
   flags.DEFINE_string("run_name", None, "Run directory name (default: experiment-model-dataset).", flag_values=fv)
@@ -96,6 +96,9 @@ def define_flags(fv: flags.FlagValues, **defaults) -> None:
   flags.DEFINE_integer("vocab_size", d["vocab_size"], "Maximum trained vocabulary size.", flag_values=fv)
   flags.DEFINE_string("max_len", d["max_len"], "Tokens per text: an integer, or mean | p95 | max of train.",
                       flag_values=fv)
+  flags.DEFINE_integer("length_buckets", d["length_buckets"], "Text models: batch rows of similar length "
+                       "together, each batch cut to its bucket's length (quantiles of the train lengths); each "
+                       "step compiles once per bucket. 1 = every batch at --max_len.", flag_values=fv)
   flags.DEFINE_bool("progress", True, "Show progress bars and per-epoch lines.", flag_values=fv)
   flags.DEFINE_integer("devices", 0, "Devices to train on (0 = all visible).", flag_values=fv)
   flags.DEFINE_enum("shard", "data", ["data", "population"],
@@ -150,7 +153,7 @@ def fit_config(fv: flags.FlagValues) -> FitConfig:
       epochs=fv.epochs, batch_size=fv.batch_size, eval_batch_size=fv.eval_batch_size,
       seeds=tuple(range(fv.seed, fv.seed + fv.num_seeds)), learning_rates=floats(fv, "lr"),
       optimizer=fv.optimizer, clip_norm=fv.clip_norm, weight_decay=fv.weight_decay, schedule=fv.schedule,
-      warmup=fv.warmup, patience=fv.patience, data_seed=fv.data_seed,
+      warmup=fv.warmup, patience=fv.patience, length_buckets=fv.length_buckets, data_seed=fv.data_seed,
       devices=fv.devices, shard=fv.shard, progress=fv.progress)
 
 

@@ -33,13 +33,18 @@ def real_data_dir() -> Path:
   return REAL_DATA
 
 
-@pytest.fixture(scope="module")
-def tiny():
-  """Encoded train/val/test of 120 synthetic songs, and a matching text model."""
+def tiny_text_task(max_len: str = "24"):
+  """Encoded train/val/test of 120 synthetic songs (8–64 words, cut at ``max_len``), and a
+  matching text model."""
   table = sources.get("synthetic").load(num_examples=120, num_classes=3)
   parts = split_table(table, RunSpec(experiment="t", dataset="synthetic", model="text"))
   pre = Preprocessor.fit(parts["train"], sorted(table.frame["label"].unique()),
-                         TextSpec(max_len="24", min_frequency=1))
+                         TextSpec(max_len=max_len, min_frequency=1))
   data = {k: pre.encode(v) for k, v in parts.items()}
   model = registry.build("text", num_classes=3, vocab_size=pre.vocab_size, embed=8, hidden=8)
   return model, data
+
+
+@pytest.fixture(scope="module")
+def tiny():
+  return tiny_text_task()

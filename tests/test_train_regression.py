@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from lyric_jax.data import sources
-from lyric_jax.data.batches import SAMPLE_WEIGHT, iterate_batches, num_rows
+from lyric_jax.data.batches import SAMPLE_WEIGHT, iterate_batches
 from lyric_jax.data.encode import Preprocessor, TextSpec
 from lyric_jax.data.glove import EmbeddingSpec
 from lyric_jax.data.weights import balancing_weights
@@ -42,7 +42,7 @@ def run_fit(tiny, tmp_path, name, spec=SPEC, overrides=None, **cfg):
   cfg = FitConfig(**{"epochs": 2, "batch_size": 16, "progress": False, **cfg})
   spec = dataclasses.replace(spec, fit=cfg)
   (tmp_path / name).mkdir(exist_ok=True)
-  return fit(model, Regression("mae"), data, cfg, tmp_path / name, tx=optimizer_for(spec, num_rows(data["train"])),
+  return fit(model, Regression("mae"), data, cfg, tmp_path / name, tx=optimizer_for(spec, data["train"]),
              param_overrides=overrides)
 
 
@@ -54,7 +54,7 @@ def initial_params(tiny, spec, overrides=None, **cfg):
   model, data = tiny
   cfg = FitConfig(**{"batch_size": 16, **cfg})
   sample = next(iterate_batches(data["train"], 16))
-  return initial_loop_state(model, sample, cfg, optimizer_for(spec, num_rows(data["train"])), overrides)[TRAIN_STATE].params
+  return initial_loop_state(model, sample, cfg, optimizer_for(spec, data["train"]), overrides)[TRAIN_STATE].params
 
 
 def test_frozen_embedding_stays_and_batchnorm_statistics_are_per_replica(tiny, tmp_path):

@@ -15,6 +15,7 @@ import jax
 import numpy as np
 import pandas as pd
 
+from lyric_jax.data.batches import bucket_boundaries, padded_length
 from lyric_jax.data.encode import Preprocessor
 from lyric_jax.data.grouping import SplitGroups
 from lyric_jax.data.table import LABEL, ROW, Table
@@ -171,16 +172,19 @@ def results_of(run: TrainedRun, together: dict | None, classic: dict | None) -> 
       ensemble=together,
       classic_baseline=classic,
       train_examples_per_second=result.train_examples_per_second,
-      throughput=throughput(result.history, run.data["train"], len(spec.fit.replicas)),
+      throughput=throughput(result.history, run.data["train"], len(spec.fit.replicas),
+                            bucket_boundaries(run.data["train"], spec.fit.length_buckets)),
       history=result.history,
       attention_png=None)
 
 
-def throughput(history: list[dict], train_arrays: dict[str, np.ndarray], population: int) -> dict:
+def throughput(history: list[dict], train_arrays: dict[str, np.ndarray], population: int,
+               boundaries: tuple[int, ...] = ()) -> dict:
   """Steady-state training speed: the median epoch after the first (which includes compiling).
 
   Tokens are counted per example once (all replicas see the same batch): ``real`` counts
-  tokens inside the lengths, ``padded`` every position the model steps through.
+  tokens inside the lengths, ``padded`` every position the model steps through (with
+  length buckets, ``boundaries``, up to its bucket's length).
   """
   per_epoch = [r["train_examples_per_second"] for r in history]
   examples = float(np.median(per_epoch[1:] if len(per_epoch) > 1 else per_epoch)) if per_epoch else 0.0
@@ -189,5 +193,6 @@ def throughput(history: list[dict], train_arrays: dict[str, np.ndarray], populat
     tokens = train_arrays["tokens"]
     real = train_arrays.get("word_lengths", train_arrays["lengths"]).reshape(len(tokens), -1).sum(1)
     out["real_tokens_per_second"] = examples * float(real.mean())
-    out["padded_tokens_per_second"] = examples * float(np.prod(tokens.shape[1:]))
+    stepped = padded_length(train_arrays, boundaries) * int(np.prod(tokens.shape[2:]))
+    out["padded_tokens_per_second"] = examples * float(stepped.mean())
   return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import flax.linen as nn
 import jax
@@ -17,7 +17,7 @@ import numpy as np
 import optax
 
 from lyric_jax.data import glove
-from lyric_jax.data.batches import num_batches
+from lyric_jax.data.batches import bucket_boundaries, steps_per_epoch
 from lyric_jax.data.encode import Preprocessor
 from lyric_jax.data.errors import DataError
 from lyric_jax.models import registry
@@ -60,9 +60,10 @@ def optimizer(fit: FitConfig, freeze_embedding: bool = False, steps_per_epoch: i
                         schedule=schedule)
 
 
-def optimizer_for(spec: RunSpec, train_rows: int) -> optax.GradientTransformation:
-  """``train_rows``: the rows trained on per epoch (sets a schedule's length)."""
-  return optimizer(spec.fit, spec.embedding.freeze, num_batches(train_rows, spec.fit.batch_size))
+def optimizer_for(spec: RunSpec, train: Mapping[str, np.ndarray]) -> optax.GradientTransformation:
+  """``train``: the arrays trained on each epoch (their batches set a schedule's length)."""
+  boundaries = bucket_boundaries(train, spec.fit.length_buckets)
+  return optimizer(spec.fit, spec.embedding.freeze, steps_per_epoch(train, spec.fit.batch_size, boundaries))
 
 
 def pretrained_embedding(spec: RunSpec, preprocessor: Preprocessor, model: nn.Module, sample: dict,

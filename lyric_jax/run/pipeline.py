@@ -14,7 +14,7 @@ import jax
 import numpy as np
 
 from lyric_jax.data import download, sources
-from lyric_jax.data.batches import SAMPLE_WEIGHT, num_rows
+from lyric_jax.data.batches import SAMPLE_WEIGHT
 from lyric_jax.data.encode import Preprocessor
 from lyric_jax.data.errors import DataError
 from lyric_jax.data.grouping import SplitGroups, split_groups
@@ -127,7 +127,7 @@ def _train(spec: RunSpec, run_dir: Path, table: Table, data_dir: str | None, min
   objective = build.objective_for(spec, preprocessor)
   sample = {k: v[:1] for k, v in data["train"].items() if k not in ("label", SAMPLE_WEIGHT)}
   overrides, coverage = build.pretrained_embedding(spec, preprocessor, model, sample, data_dir)
-  tx = build.optimizer_for(spec, num_rows(data["train"]))
+  tx = build.optimizer_for(spec, data["train"])
   result = fit(model, objective, data, spec.fit, run_dir, tx=tx, param_overrides=overrides,
                min_free_mb=min_free_mb)
   outputs = {split: predict_outputs(objective, model.apply, result.best["params"], result.best["model_state"],

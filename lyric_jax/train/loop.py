@@ -19,7 +19,8 @@ import numpy as np
 import optax
 from tqdm import tqdm
 
-from lyric_jax.data.batches import SAMPLE_WEIGHT, epoch_order, iterate_batches, num_batches, num_rows
+from lyric_jax.data.batches import (SAMPLE_WEIGHT, bucket_boundaries, epoch_order, iterate_batches, num_rows,
+                                    steps_per_epoch)
 from lyric_jax.data.errors import require
 from lyric_jax.run.rundir import CHECKPOINTS_DIR, METRICS_FILE
 from lyric_jax.train import steps
@@ -48,6 +49,7 @@ class FitConfig:
   schedule: str = "constant"  # learning-rate multiplier per step: 'constant' | 'cosine' (train.state.lr_multiplier)
   warmup: float = 0.0         # cosine: fraction of all steps warmed up linearly from 0
   patience: int = 0          # epochs without validation improvement before a replica stops; 0 = never
+  length_buckets: int = 1    # batches of similar-length rows, cut to their bucket's length (data/batches.py)
   data_seed: int = 0         # batch order: shared by all replicas, so a population equals separate runs
   devices: int = 0           # devices to spread training over; 0 = all visible
   shard: str = "data"        # 'data' (split batches) | 'population' (split replicas); see sharding.py
@@ -66,6 +68,7 @@ class FitConfig:
     require(self.schedule in SCHEDULES, f"unknown schedule {self.schedule!r}; available: {list(SCHEDULES)}")
     require(0 <= self.warmup < 1, f"warmup is a fraction of the steps in [0, 1), got {self.warmup}")
     require(self.patience >= 0, f"patience must be ≥ 0 (0 = never stop early), got {self.patience}")
+    require(self.length_buckets >= 1, f"length_buckets must be at least 1 (1 = off), got {self.length_buckets}")
     require(self.devices >= 0, f"devices must be ≥ 0 (0 = all), got {self.devices}")
 
   @property
@@ -117,7 +120,8 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
     loop = {**loop, TRAIN_STATE: placement.state(loop[TRAIN_STATE]), BEST: placement.state(loop[BEST])}
 
     train_step = steps.make_train_step(objective)
-    evaluator = Evaluator(objective, model.apply, data, cfg.eval_batch_size, sample, placement)
+    boundaries = bucket_boundaries(data["train"], cfg.length_buckets)
+    evaluator = Evaluator(objective, model.apply, data, cfg.eval_batch_size, sample, placement, boundaries)
     for epoch in range(start_epoch, cfg.epochs):
       if cfg.patience and ((loop["bad_epochs"] >= cfg.patience) | (loop["diverged_epoch"] > 0)).all():
         break
@@ -125,9 +129,9 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
       stats = placement.state(steps.zero_stats(objective, model.apply, state.params, state.model_state, sample))
       order = epoch_order(num_rows(data["train"]), cfg.data_seed, epoch)
       start = time.perf_counter()
-      for batch in tqdm(iterate_batches(data["train"], cfg.batch_size, order=order),
-                        total=num_batches(len(order), cfg.batch_size), desc=f"epoch {epoch + 1}/{cfg.epochs}",
-                        disable=not cfg.progress, leave=False):
+      for batch in tqdm(iterate_batches(data["train"], cfg.batch_size, order=order, boundaries=boundaries),
+                        total=steps_per_epoch(data["train"], cfg.batch_size, boundaries),
+                        desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not cfg.progress, leave=False):
         state, stats = train_step(state, stats, placement.batch(batch))
         interrupts.raise_if_pending()
       stats = placement.fetch(stats)
@@ -217,16 +221,17 @@ def _check_divergence(train_summary: list[dict], loop: dict, epoch: int, cfg: Fi
 class Evaluator:
   """Evaluates a population on a named split with one compiled step."""
 
-  def __init__(self, objective, apply_fn, data, batch_size: int, sample_batch, placement: Placement):
+  def __init__(self, objective, apply_fn, data, batch_size: int, sample_batch, placement: Placement,
+               boundaries: tuple[int, ...] = ()):
     self.objective, self.apply_fn, self.data, self.batch_size = objective, apply_fn, data, batch_size
-    self.placement = placement
+    self.placement, self.boundaries = placement, boundaries
     self.sample = sample_batch   # stats are sums, so their shapes do not depend on batch size
     self.step = steps.make_eval_step(objective, apply_fn)
 
   def summaries(self, split: str, params, model_state) -> list[dict]:
     stats = self.placement.state(
         steps.zero_stats(self.objective, self.apply_fn, params, model_state, self.sample))
-    for batch in iterate_batches(self.data[split], self.batch_size):
+    for batch in iterate_batches(self.data[split], self.batch_size, boundaries=self.boundaries):
       stats = self.step(params, model_state, stats, self.placement.batch(batch))
     stats = self.placement.fetch(stats)
     population = jax.tree.leaves(params)[0].shape[0]
