@@ -2,7 +2,8 @@
 
 Same layer sizes, inputs, loss (cross-entropy) and optimiser (Adam 1e-3) as the
 lyric_jax models built by `bench.harness.build_model`. PyTorch is an optional,
-bench-only dependency (`pip install -e ".[bench]"`, CPU build).
+bench-only dependency (`pip install -e ".[bench]"`, CPU build; `bench.gpu` times a CUDA
+build on `device="cuda"`, where `nn.LSTM` runs cuDNN).
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ class CNN(nn.Module):
 
   def forward(self, tokens, lengths):
     h = self.norm(torch.relu(self.conv(self.embed(tokens).transpose(1, 2))))   # [B, F, T-4]
-    starts = torch.arange(h.shape[-1]).unsqueeze(0)
+    starts = torch.arange(h.shape[-1], device=h.device).unsqueeze(0)
     inside = (starts + self.conv.kernel_size[0] <= lengths.unsqueeze(1)).unsqueeze(1)
     return self.head(h.masked_fill(~inside, float("-inf")).amax(-1))
 
@@ -106,15 +107,19 @@ def build(name: str, vocab: int, embed: int, hidden: int, classes: int) -> nn.Mo
   return {"bag": Bag, "han": HAN, "cnn": CNN}[name](vocab, embed, hidden, classes)
 
 
-def _tensors(batch: dict) -> tuple:
-  return (torch.from_numpy(np.asarray(batch["tokens"], np.int64)),
-          torch.from_numpy(np.asarray(batch["lengths"], np.int64)),
-          torch.from_numpy(np.asarray(batch["label"], np.int64)))
+def _tensors(batch: dict, device: str) -> tuple:
+  return tuple(torch.from_numpy(np.asarray(batch[k], np.int64)).to(device) for k in ("tokens", "lengths", "label"))
 
 
-def time_training(model: nn.Module, batches: list[dict], steps_count: int = 10) -> float:
-  """Train steps/s (forward, cross-entropy, backward, Adam), after one warm-up step."""
-  data = [_tensors(b) for b in batches]
+def _sync(device: str):
+  """Waits for a step's kernels (CUDA launches them asynchronously)."""
+  return (lambda _: torch.cuda.synchronize()) if torch.device(device).type == "cuda" else (lambda out: out)
+
+
+def time_training(model: nn.Module, batches: list[dict], steps_count: int = 10, device: str = "cpu") -> float:
+  """Train steps/s (forward, cross-entropy, backward, Adam) on ``device``, after one warm-up step."""
+  data = [_tensors(b, device) for b in batches]
+  model.to(device)
   optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
   model.train()
 
@@ -124,11 +129,11 @@ def time_training(model: nn.Module, batches: list[dict], steps_count: int = 10) 
     nn.functional.cross_entropy(model(tokens, lengths), label).backward()
     optimizer.step()
 
-  return timing.median_rate(step, steps_count)
+  return timing.median_rate(step, steps_count, sync=_sync(device))
 
 
-def time_inference(model: nn.Module, batches: list[dict], steps_count: int = 10) -> float:
-  data = [_tensors(b) for b in batches]
-  model.eval()
+def time_inference(model: nn.Module, batches: list[dict], steps_count: int = 10, device: str = "cpu") -> float:
+  data = [_tensors(b, device) for b in batches]
+  model.to(device).eval()
   with torch.inference_mode():
-    return timing.median_rate(lambda i: model(*data[i % len(data)][:2]), steps_count)
+    return timing.median_rate(lambda i: model(*data[i % len(data)][:2]), steps_count, sync=_sync(device))

@@ -19,7 +19,7 @@ from experiments.model_config import FLAG, Flag
 # --model → its registry model's arguments.
 MODELS = {
     "attn_lstm": {"embed": FLAG, "hidden": FLAG, "cell": "lstm", "bidirectional": FLAG, "pooling": "attention",
-                  "attn_size": FLAG, "dropout": FLAG, "unroll": FLAG},
+                  "attn_size": FLAG, "dropout": FLAG, "unroll": FLAG, "impl": Flag("rnn_impl")},
     "ffnn": {"embed": FLAG, "hidden": FLAG, "dropout": FLAG},
     "rnn": {"embed": FLAG, "hidden": FLAG, "cell": "simple", "pooling": "last", "dropout": FLAG, "unroll": FLAG},
     "transformer": {"embed": FLAG, "heads": FLAG, "layers": FLAG, "mlp": Flag("hidden"), "dropout": FLAG,
@@ -51,6 +51,7 @@ def define_flags(fv: flags.FlagValues) -> None:
                     flag_values=fv)
   flags.DEFINE_integer("max_positions", 512, "transformer: learned positions (at least the run's max_len).",
                        flag_values=fv)
+  common.define_rnn_impl_flag(fv)   # attn_lstm's LSTM
   common.define_ngram_flags(fv)
   common.define_flags(fv, dataset="imdb", epochs=15, batch_size=64, lr=["1e-3"], max_len="mean",
                       tokenizer="wordlevel", min_freq=5, vocab_size=1_000_000, select_metric="f1")

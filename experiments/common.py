@@ -19,7 +19,8 @@ from lyric_jax.data.encode import TextSpec
 from lyric_jax.data.errors import ConfigError, DataError, require
 from lyric_jax.data.feature_scaling import FEATURE_TRANSFORMS
 from lyric_jax.data.grouping import GROUPINGS
-from lyric_jax.models import registry
+from lyric_jax.models import cudnn_lstm, registry
+from lyric_jax.models.recurrent import IMPLS
 from lyric_jax.run.spec import RunSpec
 from lyric_jax.train.checkpoint import MIN_FREE_MB
 from lyric_jax.train.loop import FitConfig
@@ -223,6 +224,16 @@ def ngram_bag_args(fv: flags.FlagValues) -> dict:
   return {"embed": embed, "buckets": FLAG, "ngrams": FLAG, "dropout": FLAG}
 
 
+def define_rnn_impl_flag(fv: flags.FlagValues) -> None:
+  """--rnn_impl, the recurrent layer (``RecurrentEncoder(impl=...)``); a model reads it as ``Flag("rnn_impl")``."""
+  flags.DEFINE_enum("rnn_impl", "hoisted", list(IMPLS), "Recurrent layer (speed only; all read the same "
+                    "parameters): hoisted, scan, flax, or cudnn (LSTM layers in cuDNN on a CUDA GPU, one replica).",
+                    flag_values=fv)
+  # Training asks for cuDNN here; the layer itself runs 'hoisted' elsewhere, so such a run predicts on a CPU.
+  flags.register_validator("rnn_impl", lambda impl: impl != "cudnn" or cudnn_lstm.available(),
+                           "cudnn needs a CUDA GPU and jax sees none here: use --rnn_impl=hoisted", flag_values=fv)
+
+
 # --- Study S0's recurrent classifiers (experiments.lstm, experiments.gru) ------------------
 
 S0_PROTOCOL = {"epochs": 10, "batch_size": 32, "lr": ["1e-3"], "min_freq": 2,
@@ -232,7 +243,7 @@ S0_PROTOCOL = {"epochs": 10, "batch_size": 32, "lr": ["1e-3"], "min_freq": 2,
 
 # lyric_jax.models.sequence:RecurrentClassifier's arguments after the experiment's cell.
 RNN_ARGS = {"embed": FLAG, "hidden": FLAG, "num_layers": Flag("layers"), "bidirectional": FLAG, "pooling": FLAG,
-            "attn_size": FLAG, "dropout": FLAG, "unroll": FLAG}
+            "attn_size": FLAG, "dropout": FLAG, "unroll": FLAG, "impl": Flag("rnn_impl")}
 
 
 def rnn_experiment(experiment: str, cell: str, embed: int, hidden: int) -> Experiment:
@@ -250,6 +261,7 @@ def rnn_experiment(experiment: str, cell: str, embed: int, hidden: int) -> Exper
     flags.DEFINE_integer("attn_size", 100, "Attention MLP size (--pooling=attention).", flag_values=fv)
     flags.DEFINE_float("dropout", 0.0, "Dropout between layers and before the classifier.", flag_values=fv)
     flags.DEFINE_integer("unroll", 1, "Scan unroll factor (speed only).", flag_values=fv)
+    define_rnn_impl_flag(fv)
     define_flags(fv, **S0_PROTOCOL)
 
   def make_spec(fv: flags.FlagValues) -> RunSpec:

@@ -1,8 +1,15 @@
 """The benchmarks still run (tiny shapes; their speed is measured by bench/, never here)."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from bench import harness
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("name", ["lstm"])
@@ -28,3 +35,11 @@ def test_torch_reference_trains_every_architecture():
     before = [p.detach().clone() for p in model.parameters()]
     assert torch_reference.time_training(model, harness.synthetic_batches(name, shape, count=2), 1) > 0
     assert all(not torch.equal(a, b) for a, b in zip(before, model.parameters())), name
+
+
+def test_the_gpu_benchmark_stops_with_one_line_without_a_cuda_gpu():
+  done = subprocess.run([sys.executable, "-m", "bench.gpu"], capture_output=True, text=True, check=False, cwd=ROOT,
+                        env={**os.environ, "JAX_PLATFORMS": "cpu"})
+  (line,) = done.stderr.splitlines()
+  assert done.returncode == 1 and not done.stdout and line.startswith("bench.gpu needs a CUDA GPU: jax ")
+  assert "runs on cpu here" in line

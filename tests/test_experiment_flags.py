@@ -8,7 +8,7 @@ from absl import flags
 
 from experiments.experiment import job_spec
 from lyric_jax.data.errors import ConfigError
-from lyric_jax.models import registry
+from lyric_jax.models import cudnn_lstm, registry
 
 EXPERIMENTS = ("attention_lstm", "gru", "han", "lstm", "lyrics_meta", "review_cnn", "spotify")
 
@@ -49,3 +49,12 @@ def test_list_flags_are_integer_tuples_and_a_model_fills_an_unset_one():
   assert job_spec("spotify", ["--model=dense_lstm", "--lstm=32"]).model_kwargs["lstm"] == (32,)
   assert job_spec("lyrics_meta", ["--model=meta", "--meta_hidden=4,2"]).model_kwargs == {"hidden": (4, 2),
                                                                                           "dropout": 0.0}
+
+
+def test_rnn_impl_picks_the_recurrent_layer_and_cudnn_needs_a_cuda_gpu():
+  assert job_spec("gru", ["--rnn_impl=scan"]).model_kwargs["impl"] == "scan"
+  if cudnn_lstm.available():
+    assert job_spec("lstm", ["--rnn_impl=cudnn", "--num_seeds=1"]).model_kwargs["impl"] == "cudnn"
+  else:
+    with pytest.raises(ConfigError, match="--rnn_impl=cudnn: cudnn needs a CUDA GPU"):
+      job_spec("attention_lstm", ["--rnn_impl=cudnn", "--num_seeds=1"])

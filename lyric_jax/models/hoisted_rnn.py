@@ -42,7 +42,7 @@ class _Weights(nn.Module):
     return kernel, bias
 
 
-class _CellWeights(nn.Module):
+class CellWeights(nn.Module):
   """All gates' weights, concatenated: `(W_in [E, G*H], b_in [G*H], W_h [H, G*H], b_h [G*H])`."""
   cell: str
   hidden: int
@@ -125,7 +125,7 @@ class HoistedRNN(nn.Module):
 
   @nn.compact
   def __call__(self, x: jnp.ndarray, seq_lengths: jnp.ndarray | None = None) -> jnp.ndarray:
-    w_in, b_in, w_h, b_h = _CellWeights(self.cell, self.hidden, name="cell")(x.shape[-1])
+    w_in, b_in, w_h, b_h = CellWeights(self.cell, self.hidden, name="cell")(x.shape[-1])
     project = lambda inputs: _project(inputs, w_in, b_in, self.dtype)
     # Time-major before the projection: transposing [B, T, E] is cheaper than [B, T, G*H],
     # and the scan then reads each step's slice contiguously.

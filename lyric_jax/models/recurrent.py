@@ -2,23 +2,27 @@
 
 Padding is never read: the backward direction flips only the real prefix of each
 row (`seq_lengths`), and outputs at padded positions are zeroed (the scan leaves
-them non-zero). Two interchangeable layers run each direction (same parameters):
+them non-zero). Interchangeable layers run each direction (same parameters):
 `impl='hoisted'` (default: `hoisted_rnn`, input projection outside the scan,
 measured fastest by `bench.knobs`), `impl='scan'` (the same without hoisting) and
-`impl='flax'` (`nn.RNN` over flax's cell).
+`impl='flax'` (`nn.RNN` over flax's cell). `impl='cudnn'` runs each LSTM layer as one cuDNN
+call on a CUDA GPU (`cudnn_lstm`: one replica, float32; elsewhere, e.g. predicting on a CPU,
+it runs the hoisted layer, which has the same parameters).
 """
 from __future__ import annotations
 
 import flax.linen as nn
 import jax.numpy as jnp
 
+from lyric_jax.models import cudnn_lstm
 from lyric_jax.models.hoisted_rnn import HoistedRNN
 from lyric_jax.models.pooling import length_mask
 
 # 'simple' is the Elman RNN h' = tanh(W x + U h + b): study S3's vanilla-RNN baseline.
 CELLS = {"lstm": nn.OptimizedLSTMCell, "gru": nn.GRUCell, "simple": nn.SimpleCell}
-# 'hoisted' and 'scan': hoisted_rnn with / without the input projection outside the scan.
-IMPLS = ("hoisted", "scan", "flax")
+# 'hoisted' and 'scan': hoisted_rnn with / without the input projection outside the scan;
+# 'cudnn': cudnn_lstm on a CUDA GPU, 'hoisted' elsewhere.
+IMPLS = ("hoisted", "scan", "flax", "cudnn")
 
 
 class RecurrentEncoder(nn.Module):
@@ -38,7 +42,7 @@ class RecurrentEncoder(nn.Module):
   dropout: float = 0.0  # between stacked layers only
   unroll: int = 1
   impl: str = "hoisted"
-  dtype: jnp.dtype = jnp.float32  # matmul compute dtype (not 'flax'); params stay f32
+  dtype: jnp.dtype = jnp.float32  # matmul compute dtype (not 'flax'; 'cudnn': f32 only); params stay f32
 
   @nn.compact
   def __call__(self, x: jnp.ndarray, lengths: jnp.ndarray, *,
@@ -47,13 +51,19 @@ class RecurrentEncoder(nn.Module):
       raise ValueError(f"cell must be one of {sorted(CELLS)}, got {self.cell!r}")
     if self.impl not in IMPLS:
       raise ValueError(f"impl must be one of {IMPLS}, got {self.impl!r}")
+    impl = self.impl
+    if impl == "cudnn":
+      if message := cudnn_lstm.refusal(self.cell, self.dtype):
+        raise ValueError(message)
+      if not cudnn_lstm.available():
+        impl = "hoisted"
     lengths = jnp.asarray(lengths, jnp.int32)
     mask = length_mask(lengths, x.shape[1])[..., None]
 
     def direction(name, x, reverse):
-      if self.impl != "flax":
+      if impl != "flax":
         return HoistedRNN(self.cell, self.hidden, reverse=reverse, unroll=self.unroll,
-                          dtype=self.dtype, hoist=self.impl == "hoisted", name=name)(x, lengths)
+                          dtype=self.dtype, hoist=impl == "hoisted", name=name)(x, lengths)
       # parent=None: otherwise the cell binds to *this* module as 'GRUCell_0'
       # etc. and the params ignore the RNN's name (fwd_0/cell is clearer).
       rnn = nn.RNN(CELLS[self.cell](self.hidden, parent=None), unroll=self.unroll, name=name)
@@ -64,11 +74,13 @@ class RecurrentEncoder(nn.Module):
     for layer in range(self.num_layers):
       if layer:
         x = nn.Dropout(self.dropout, deterministic=not train)(x)
-      # Forward needs no seq_lengths: causal, and padded outputs are zeroed below.
-      outs = [direction(f"fwd_{layer}", x, reverse=False)]
-      if self.bidirectional:
-        outs.append(direction(f"bwd_{layer}", x, reverse=True))
-      x = jnp.where(mask, jnp.concatenate(outs, axis=-1), 0.0)
+      names = [f"fwd_{layer}", f"bwd_{layer}"][:2 if self.bidirectional else 1]
+      if impl == "cudnn":
+        y = cudnn_lstm.lstm_layer(x, lengths, [cudnn_lstm.LSTMParams(self.hidden, name=n)(x.shape[-1])
+                                               for n in names])
+      else:  # forward needs no seq_lengths: causal, and padded outputs are zeroed below
+        y = jnp.concatenate([direction(n, x, reverse=n.startswith("bwd")) for n in names], axis=-1)
+      x = jnp.where(mask, y, 0.0)
 
     # Every cell emits its hidden state as output, so the final states are
     # read from the (masked) outputs instead of nn.RNN(return_carry=True),

@@ -3,6 +3,9 @@
 import dataclasses
 import json
 
+import pytest
+
+from lyric_jax.data.errors import ConfigError
 from lyric_jax.run.results import finished_results
 from lyric_jax.run.rundir import RESULTS_FILE
 from lyric_jax.run.spec import RunSpec, spec_diffs
@@ -52,3 +55,15 @@ def test_an_older_config_without_a_model_argument_is_the_same_run(tmp_path):
   assert finished_results(spec, tmp_path) is not None
   longer = dataclasses.replace(spec, fit=dataclasses.replace(spec.fit, epochs=spec.fit.epochs + 1))
   assert finished_results(longer, tmp_path) is None        # more epochs: the run would go on training
+
+
+def test_a_cudnn_layer_is_refused_for_a_population_or_a_gru_before_anything_runs():
+  def spec(seeds=(0,), **model_kwargs):
+    return RunSpec(experiment="lstm", dataset="synthetic", model="rnn", model_kwargs={"impl": "cudnn", **model_kwargs},
+                   fit=FitConfig(seeds=seeds))
+
+  assert spec().model_kwargs["impl"] == "cudnn"      # one LSTM replica (the model's default cell)
+  with pytest.raises(ConfigError, match="one replica .* not a population of 2"):
+    spec(seeds=(0, 1))
+  with pytest.raises(ConfigError, match="LSTMs only .*'gru'"):
+    spec(cell="gru")
