@@ -104,9 +104,15 @@ def define_flags(fv: flags.FlagValues, **defaults) -> None:
   flags.DEFINE_integer("devices", 0, "Devices to train on (0 = all visible).", flag_values=fv)
   flags.DEFINE_enum("shard", "data", ["data", "population"],
                     "Multi-device layout: split each batch (data) or the replicas (population).", flag_values=fv)
-  flags.DEFINE_bool("distributed", False, "Several hosts: call jax.distributed.initialize() first "
-                    "(coordinator from the cluster environment, e.g. SLURM, TPU pods); see BUILD.md.",
-                    flag_values=fv)
+  flags.DEFINE_bool("distributed", False, "Several hosts: call jax.distributed.initialize() first, with the "
+                    "three flags below; each one left unset is detected from the cluster (SLURM, Open MPI, TPU "
+                    "pods); see BUILD.md.", flag_values=fv)
+  flags.DEFINE_string("coordinator_address", None, "--distributed: host:port of process 0's coordinator "
+                      "(default $JAX_COORDINATOR_ADDRESS).", flag_values=fv)
+  flags.DEFINE_integer("num_processes", None, "--distributed: how many processes run this command.",
+                       lower_bound=1, flag_values=fv)
+  flags.DEFINE_integer("process_id", None, "--distributed: this process's index, 0 .. num_processes-1.",
+                       lower_bound=0, flag_values=fv)
   flags.DEFINE_multi_string("explain", [], "After training, explain this text (repeatable): print the "
                             "prediction and write RUN/attention_<i>.png (attention models only).", flag_values=fv)
   flags.DEFINE_bool("classic_baseline", True, "After training, fit the classic baseline (scikit-learn, "

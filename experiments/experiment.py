@@ -29,7 +29,7 @@ from lyric_jax.run.rundir import ATTENTION_PNG, METRICS_FILE, PREDICTIONS_DIR, R
 from lyric_jax.run.spec import RunSpec
 from lyric_jax.train.checkpoint import CheckpointError
 from lyric_jax.train.loop import TrainingError
-from lyric_jax.train.sharding import ShardingError
+from lyric_jax.train.sharding import ShardingError, is_primary
 
 # What a job's flags may be refused with, before anything runs (DataError is a ValueError).
 _REFUSED = (flags.Error, app.UsageError, ValueError)
@@ -65,7 +65,7 @@ class Experiment:
     fv = flags.FLAGS
     logging.set_verbosity(logging.WARNING)   # Orbax logs every save at INFO
     if fv.distributed:
-      jax.distributed.initialize()
+      jax.distributed.initialize(fv.coordinator_address, fv.num_processes, fv.process_id)
     try:
       spec = self.make_spec(fv)
       run_dir = Path(fv.workdir) / (fv.run_name or default_run_name(spec))
@@ -73,6 +73,8 @@ class Experiment:
       print(results_markdown(results))
       extra = f", {ATTENTION_PNG}" if results.attention_png else ""
       print(f"Run directory: {run_dir} ({REPORT_FILE}, PNG plots{extra}, {METRICS_FILE}, {PREDICTIONS_DIR}/)")
+      if not is_primary():   # what follows writes into the run dir: the first process's job
+        return
       for i, text in enumerate(fv.explain, 1):
         png = run_dir / explained_png(i)
         print(f"explain {i}: {explain_to_png(run_dir, text, png).describe()}; heatmap {png}")

@@ -53,10 +53,16 @@ def write_split(run_dir: Path, table: Table, which: np.ndarray) -> None:
   rundir.write_text_atomic(run_dir / rundir.SPLIT_FILE, frame.to_csv(index=False))
 
 
-def write_all(run: TrainedRun, run_dir: Path) -> Results:
-  """Predictions, results.json (last of the results: it marks the run finished), then the report."""
+def write_all(run: TrainedRun, run_dir: Path, write: bool = True) -> Results:
+  """Predictions, results.json (last of the results: it marks the run finished), then the report.
+
+  ``write=False`` (the other processes of a --distributed run) returns the results alone, without
+  the attention example.
+  """
   with writing(run_dir, "the predictions and results"):   # a full disk after training: resumable too
     results = results_of(run, ensemble_summaries(run), run_classic_baseline(run, run_dir))
+    if not write:
+      return results
     best = results.best_replica()
     predictions = eval_predictions(run, best)
     write_eval_predictions(run_dir, results.eval_split, predictions)

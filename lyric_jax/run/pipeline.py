@@ -10,7 +10,6 @@ import contextlib
 import dataclasses
 from pathlib import Path
 
-import jax
 import numpy as np
 
 from lyric_jax.data import download, sources
@@ -27,6 +26,7 @@ from lyric_jax.run.results import Results
 from lyric_jax.run.spec import RunSpec, resume_diffs
 from lyric_jax.train.checkpoint import MIN_FREE_MB, check_run_dir, writing
 from lyric_jax.train.loop import fit, predict_outputs
+from lyric_jax.train.sharding import is_primary, sync
 
 UNUSED = "unused"   # split.csv's name for training rows that --train_subsample skips
 
@@ -98,10 +98,12 @@ def run(spec: RunSpec, run_dir: str | Path, data_dir: str | None = None,
   table = load_table(spec, data_dir)
   print(table.report())
   check_run_dir(run_dir, min_free_mb)   # writable, with room: before the lock file is made
-  # Hosts of one --distributed run share the run dir: the first holds the lock for all.
-  with rundir.locked(run_dir) if jax.process_index() == 0 else contextlib.nullcontext():
-    # Checked again under the lock: another process may have finished a run here meanwhile.
-    rundir.prepare(run_dir, spec.to_json(), resume_diffs(spec), inputs, overwrite, min_free_mb)
+  # Hosts of one --distributed run share the run dir: the first holds the lock and writes for all.
+  with rundir.locked(run_dir) if is_primary() else contextlib.nullcontext():
+    if is_primary():
+      # Checked again under the lock: another process may have finished a run here meanwhile.
+      rundir.prepare(run_dir, spec.to_json(), resume_diffs(spec), inputs, overwrite, min_free_mb)
+    sync("run dir prepared")   # the others read it only once it is cleared (--overwrite) and checked
     return _train(spec, run_dir, table, data_dir, min_free_mb)
 
 
@@ -109,8 +111,9 @@ def _train(spec: RunSpec, run_dir: Path, table: Table, data_dir: str | None, min
   groups = split_groups(table, spec.grouping)
   print(groups.describe())
   which = assign_splits(table, spec, groups)
-  with writing(run_dir, "the split"):
-    artifacts.write_split(run_dir, table, which)
+  if is_primary():
+    with writing(run_dir, "the split"):
+      artifacts.write_split(run_dir, table, which)
   parts = split_parts(table, which)
   if (run_dir / rundir.PREPROCESSOR_FILE).exists():      # resuming: reuse the fitted vocabulary
     preprocessor = Preprocessor.load(run_dir)
@@ -118,7 +121,8 @@ def _train(spec: RunSpec, run_dir: Path, table: Table, data_dir: str | None, min
     labels = sorted(table.frame[LABEL].unique())
     preprocessor = Preprocessor.fit(parts["train"], labels, spec.text, target=spec.objective.target,
                                     feature_transform=spec.feature_transform)
-    preprocessor.save(run_dir)
+    if is_primary():   # the others fit the same one (or, once it is saved, load it)
+      preprocessor.save(run_dir)
   data = {name: preprocessor.encode(part) for name, part in parts.items()}
   if spec.objective.sample_weights == "inverse_bin":
     data["train"][SAMPLE_WEIGHT] = balancing_weights(
@@ -135,4 +139,4 @@ def _train(spec: RunSpec, run_dir: Path, table: Table, data_dir: str | None, min
              for split in ("val", "test") if split in data}
   trained = artifacts.TrainedRun(spec, table, parts, groups, preprocessor, data, model, objective, result, outputs,
                                  coverage)
-  return artifacts.write_all(trained, run_dir)
+  return artifacts.write_all(trained, run_dir, write=is_primary())

@@ -37,6 +37,8 @@ import numpy as np
 import orbax.checkpoint as ocp
 from flax import serialization
 
+from lyric_jax.train.sharding import to_host
+
 MIN_FREE_MB = 64   # free space a run keeps beyond its checkpoints (metrics, predictions, plots)
 
 
@@ -139,7 +141,7 @@ class LoopCheckpointer:
     from an older one) is replaced, never kept in place of the new one.
     """
     self.wait()
-    arrays = jax.device_get(serialization.to_state_dict({k: loop_state[k] for k in ARRAY_ITEMS}))
+    arrays = to_host(serialization.to_state_dict({k: loop_state[k] for k in ARRAY_ITEMS}))
     counters = {k: np.asarray(v).tolist() for k, v in loop_state.items() if k not in ARRAY_ITEMS}
     meta = {"epoch": epoch, COUNTERS: counters,
             "checksums": {**checksums(arrays), COUNTERS: _json_checksum(counters)}}

@@ -22,13 +22,13 @@ from tqdm import tqdm
 from lyric_jax.data.batches import (SAMPLE_WEIGHT, bucket_boundaries, epoch_order, iterate_batches, num_rows,
                                     steps_per_epoch)
 from lyric_jax.data.errors import require
-from lyric_jax.run.rundir import CHECKPOINTS_DIR, METRICS_FILE
+from lyric_jax.run.rundir import CHECKPOINTS_DIR, METRICS_FILE, write_text_atomic
 from lyric_jax.train import steps
 from lyric_jax.train.checkpoint import (BEST, MIN_FREE_MB, TRAIN_STATE, LoopCheckpointer, check_run_dir, state_bytes,
                                        writing)
 from lyric_jax.train.interrupts import deferred_interrupts
 from lyric_jax.train.metrics import summarize
-from lyric_jax.train.sharding import Placement
+from lyric_jax.train.sharding import Placement, is_primary, to_host, to_local
 from lyric_jax.train.state import OPTIMIZERS, SCHEDULES, TrainState, init_population, override_params
 
 
@@ -134,7 +134,7 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
                         desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not cfg.progress, leave=False):
         state, stats = train_step(state, stats, placement.batch(batch))
         interrupts.raise_if_pending()
-      stats = placement.fetch(stats)
+      stats = to_host(stats)
       seconds = time.perf_counter() - start
       train_summary = [summarize(objective, _replica(stats, i)) for i in range(population)]
       diverged = _check_divergence(train_summary, loop, epoch, cfg, checkpointer.directory)
@@ -153,8 +153,9 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
       record = {"epoch": epoch + 1, "seconds": seconds, "train_examples_per_second": len(order) / seconds,
                 "replicas": cfg.replicas, "train": train_summary, "val": val_summary}
       history.append(record)
-      with writing(run_dir, METRICS_FILE), open(run_dir / METRICS_FILE, "a") as f:
-        f.write(json.dumps(record) + "\n")
+      if is_primary():
+        with writing(run_dir, METRICS_FILE), open(run_dir / METRICS_FILE, "a") as f:
+          f.write(json.dumps(record) + "\n")
       checkpointer.save(epoch + 1, loop)
       interrupts.raise_if_pending()   # after the save: closing the checkpointer lets it finish
       if cfg.progress:
@@ -163,7 +164,7 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
 
   best = loop[BEST]
   return FitResult(
-      state=loop[TRAIN_STATE], best=best, best_epoch=np.asarray(loop["best_epoch"]),
+      state=to_local(loop[TRAIN_STATE]), best=to_local(best), best_epoch=np.asarray(loop["best_epoch"]),
       diverged_epoch=np.asarray(loop["diverged_epoch"]), history=history,
       val=evaluator.summaries("val", best["params"], best["model_state"]),
       test=evaluator.summaries("test", best["params"], best["model_state"]) if "test" in data else None,
@@ -233,7 +234,7 @@ class Evaluator:
         steps.zero_stats(self.objective, self.apply_fn, params, model_state, self.sample))
     for batch in iterate_batches(self.data[split], self.batch_size, boundaries=self.boundaries):
       stats = self.step(params, model_state, stats, self.placement.batch(batch))
-    stats = self.placement.fetch(stats)
+    stats = to_host(stats)
     population = jax.tree.leaves(params)[0].shape[0]
     return [summarize(self.objective, _replica(stats, i)) for i in range(population)]
 
@@ -273,7 +274,8 @@ def _read_history(path: Path, upto_epoch: int) -> list[dict]:
     except ValueError:
       continue
   records = [r for r in records if r["epoch"] <= upto_epoch]
-  path.write_text("".join(json.dumps(r) + "\n" for r in records))
+  if is_primary():   # atomic: the other processes of a --distributed run read it meanwhile
+    write_text_atomic(path, "".join(json.dumps(r) + "\n" for r in records))
   return records
 
 

@@ -10,6 +10,8 @@ The jitted step is unchanged: only where its inputs live differs.
 Several hosts (after `jax.distributed.initialize()`, `--distributed`): the mesh spans
 every process's devices; each process runs the same command on the same data and
 order, contributes its own rows of a split batch, and reads metrics gathered from all.
+Only the first process writes the run dir (``is_primary``); after training each process
+takes its own copy of the parameters (``to_local``), so what follows runs alone.
 """
 
 from __future__ import annotations
@@ -62,11 +64,37 @@ class Placement:
       return batch
     return _put(batch, self._split if self.layout == "data" else self._replicated)
 
-  def fetch(self, tree: Any) -> Any:
-    """Host NumPy copies of (possibly multi-process) arrays, e.g. summed metrics."""
-    if jax.process_count() == 1:
-      return jax.device_get(tree)
-    return multihost_utils.process_allgather(tree, tiled=True)
+
+def to_local(tree: Any) -> Any:
+  """Arrays on this process's own device: programs over them need no other process (predictions,
+  plots, ...), so the processes of a --distributed run may run them apart, or not at all."""
+  if jax.process_count() == 1:
+    return tree
+  return jax.device_put(to_host(tree))
+
+
+def to_host(tree: Any) -> Any:
+  """Host NumPy copies of arrays, e.g. summed metrics; those split over several processes are gathered."""
+  if jax.process_count() == 1:
+    return jax.device_get(tree)
+
+  def get(x):
+    if isinstance(x, jax.Array) and not x.is_fully_addressable:
+      return multihost_utils.process_allgather(x, tiled=True)
+    return jax.device_get(x)
+
+  return jax.tree.map(get, tree)
+
+
+def is_primary() -> bool:
+  """Whether this process writes the run dir: the first of a --distributed run (the others compute the same)."""
+  return jax.process_index() == 0
+
+
+def sync(name: str) -> None:
+  """Waits until every process of a --distributed run gets here."""
+  if jax.process_count() > 1:
+    multihost_utils.sync_global_devices(name)
 
 
 def _put(tree: Any, sharding: NamedSharding) -> Any:
