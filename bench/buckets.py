@@ -1,7 +1,7 @@
 """Length buckets on real data: epoch time of a study job's train steps, by bucket count.
 
     python -m bench.buckets --job=S3:imdb-attn_lstm --buckets=1,4,8 --data_dir=../shared/data
-    python -m bench.buckets --job=S0:han --buckets=1,4
+    python -m bench.buckets --job=S3:imdb-attn_lstm --set=--max_len=p95 --buckets=1,8   # whole reviews
 
 The job's own spec (`experiments.studies`, full budget, `--num_seeds` replicas) is read,
 split and encoded as training does; each row then times the library's jitted train step
@@ -38,6 +38,7 @@ flags.DEFINE_list("buckets", ["1", "4", "8"], "Bucket counts to time (1 = every 
 flags.DEFINE_integer("batches", 60, "Timed train steps per row (a prefix of epoch 1's order).")
 flags.DEFINE_integer("repeats", 3, "Timed passes per row; the median is reported.")
 flags.DEFINE_integer("num_seeds", 3, "Replicas of the population (RESULTS.md's runs use 3).")
+flags.DEFINE_multi_string("set", [], "A flag added to the job's own (repeatable), e.g. --set=--max_len=p95.")
 flags.DEFINE_string("data_dir", None, "The data directory (default: $LYRIC_JAX_DATA).")
 
 
@@ -85,9 +86,10 @@ def main(argv):
   study, name = FLAGS.job.split(":")
   job = next(j for j in select([study])[0].jobs("full") if j.name == name)
   data_dir = FLAGS.data_dir or os.environ.get("LYRIC_JAX_DATA", "data")
-  spec = job_spec(job.experiment, job.argv(data_dir, FLAGS.num_seeds, "/tmp")[:-2])   # no --workdir, --run_name
+  argv = job.argv(data_dir, FLAGS.num_seeds, "/tmp")[:-2]   # no --workdir, --run_name
+  spec = job_spec(job.experiment, [*argv, *FLAGS.set])
   preprocessor, train = encoded_train(spec, data_dir)
-  print(f"{FLAGS.job}: {num_rows(train):,} training rows, batch {spec.fit.batch_size}, "
+  print(f"{FLAGS.job} {' '.join(FLAGS.set)}: {num_rows(train):,} training rows, batch {spec.fit.batch_size}, "
         f"{len(spec.fit.replicas)} replicas, {jax.device_count()} {jax.default_backend()} device(s)")
   print("| buckets | boundaries | padded share | train epoch (s) | vs 1 bucket | compile (s) |\n|---|---|---|---|---|---|")
   base = None

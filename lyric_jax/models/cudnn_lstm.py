@@ -1,8 +1,8 @@
 """(Bi)LSTM layers in cuDNN (`jax.experimental.rnn.lstm`) over the project's own parameters.
 
 `RecurrentEncoder(impl='cudnn')` runs each layer as one cuDNN call on a CUDA GPU. The
-parameters are `hoisted_rnn.DirectionParams` (`fwd_0/cell/ii/kernel` ...), so checkpoints
-move freely between this layer and the scan: `flat_weights` packs them into cuDNN's weight vector inside
+parameters are `HoistedRNN`'s (`fwd_0/cell/ii/kernel` ...), so checkpoints move freely
+between this layer and the scan: `flat_weights` packs them into cuDNN's weight vector inside
 the call, and gradients flow back through it to our parameters.
 
 Limits, each refused with the fix (`refusal`): LSTM only (jax has no cuDNN GRU), float32
@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import flax.linen as nn
 import jax
 import jax.extend
 import jax.numpy as jnp
 from jax import custom_batching
 from jax.experimental import rnn
 
+from lyric_jax.models.hoisted_rnn import CellWeights
 
 # One direction's weights as `CellWeights` returns them: (W_in [E, 4H], b_in [4H], W_h [H, 4H], b_h [4H]).
 DirectionWeights = tuple[jnp.ndarray, jnp.ndarray, jnp.ndarray, jnp.ndarray]
@@ -45,6 +47,15 @@ def refusal(cell: str = "lstm", dtype: jnp.dtype = jnp.float32, replicas: int = 
     return (f"impl='cudnn' trains one replica (cuDNN's LSTM has no vmap rule), not a population of "
             f"{replicas}: use impl='hoisted' for populations")
   return None
+
+
+class LSTMParams(nn.Module):
+  """One LSTM direction's parameters, created as `HoistedRNN` creates them, without running it."""
+  hidden: int
+
+  @nn.compact
+  def __call__(self, in_features: int) -> DirectionWeights:
+    return CellWeights("lstm", self.hidden, name="cell")(in_features)
 
 
 def flat_weights(directions: Sequence[DirectionWeights]) -> jnp.ndarray:
@@ -112,7 +123,8 @@ def lstm_layer(x: jnp.ndarray, lengths: jnp.ndarray, directions: Sequence[Direct
   """One (bi)LSTM layer in cuDNN: `x [B, T, E]`, `lengths [B]` int32, the forward (and backward)
   direction's weights → outputs `[B, T, H * len(directions)]` (forward, then backward).
 
-  The backward direction starts at each row's last real token, as in `hoisted_rnn.scan_directions`. Outputs at padded positions are unspecified: the caller masks them.
+  The backward direction starts at each row's last real token, as `HoistedRNN(reverse=True)`
+  does. Outputs at padded positions are unspecified: the caller masks them.
   """
   call = single_replica(*_cudnn_passes(x.shape[-1], directions[0][2].shape[0], len(directions) == 2))
   # cuDNN fails on length-0 rows (jax-ml/jax#17966): such a row reads one step, then is masked.

@@ -1,11 +1,9 @@
-"""Recurrent directions in one scan, with the input projection hoisted out of the time loop.
+"""One recurrent direction with the input projection hoisted out of the time loop.
 
 flax's cells multiply the input inside the scan: T small `[B, E] x [E, G*H]`
 matmuls forward and T more for the weight gradient. Here `x @ W_in` is one
 `[T*B, E] x [E, G*H]` matmul before the scan (time-major, so each step reads a
-contiguous slice), which then carries only the per-gate `h @ W_h`; the biases are
-folded into that projection, and both directions of a bidirectional layer run in
-the same loop.
+contiguous slice), which then carries only the per-gate `h @ W_h`.
 `bench.knobs` measures the gain (`hoist=False` keeps the input matmul inside the
 scan, to separate the hoisting from lax.scan vs nn.RNN); `RecurrentEncoder(impl=...)`
 picks the layer.
@@ -16,8 +14,6 @@ The parameters have the names, shapes and initialisers of flax's
 checkpoints; only the floating-point summation order differs.
 """
 from __future__ import annotations
-
-from typing import Sequence
 
 import flax.linen as nn
 import jax
@@ -70,55 +66,40 @@ class CellWeights(nn.Module):
     return cat(w_in), cat(b_in), cat(w_h), cat(b_h)
 
 
-class DirectionParams(nn.Module):
-  """One direction's weights, created under ``<name>/cell/...`` without running it; the
-  layers that run them (``scan_directions``, ``cudnn_lstm``) share this layout."""
-  cell: str
-  hidden: int
-
-  @nn.compact
-  def __call__(self, in_features: int):
-    return CellWeights(self.cell, self.hidden, name="cell")(in_features)
+def _project(x, w, b, dtype):
+  return jnp.dot(x.astype(dtype), w.astype(dtype), preferred_element_type=jnp.float32) + b
 
 
-def _dot(x, w, dtype, spec: str):
-  """``spec``'s product in ``dtype``, as float32. XLA:CPU has no batched bf16 × bf16 → f32 dot,
-  so a bf16 product is rounded to bf16 before the cast."""
-  out = jnp.einsum(spec, x.astype(dtype), w.astype(dtype),
-                   preferred_element_type=jnp.float32 if jnp.dtype(dtype) == jnp.float32 else dtype)
-  return out.astype(jnp.float32)
+def _step_fn(cell: str, w_h: jnp.ndarray, b_h: jnp.ndarray, dtype, project_input=None):
+  """(carry, projected input x_t @ W_in + b_in) → (carry, h_t) for one time step.
 
-
-def _step_fn(cell: str, w_h: jnp.ndarray, b_inside: jnp.ndarray | None, dtype, project_input=None):
-  """(carry, projected input [D, B, G*H]) → (carry, h_t [D, B, H]) for one time step of D directions.
-
-  Every bias but the GRU candidate's recurrent one is folded into the input projection
-  (``fold_biases``), so a step adds nothing but ``h @ W_h``. With ``project_input`` the step
-  receives x_t and projects it itself. The recurrent matmul is one batched `[D, B, H] x [D, H, H]`
-  per gate: on XLA:CPU that is faster than one fused `[H, G*H]` matmul whose output is then
-  sliced per gate (`bench.knobs`).
+  With ``project_input`` the step receives x_t and projects it itself. The recurrent
+  matmul is one `[B, H] x [H, H]` per gate: on XLA:CPU that is faster than one fused
+  `[H, G*H]` matmul whose output is then sliced per gate (`bench.knobs`).
   """
   gates = len(GATES[cell]["gates"])
-  w_gates = jnp.split(w_h, gates, axis=-1)   # split once, outside the loop
+  w_gates, b_gates = jnp.split(w_h, gates, axis=-1), jnp.split(b_h, gates)
 
-  def recurrent(h):
-    return [_dot(h, w, dtype, "dbh,dhk->dbk") for w in w_gates]
+  def pre_activations(xi, h):
+    """x_t W_in + b_in + h W_h + b_h of each gate; the GRU's candidate keeps them apart."""
+    return [(x, _project(h, w, b, dtype)) for x, w, b in zip(jnp.split(xi, gates, axis=-1), w_gates, b_gates)]
 
   def lstm(carry, xi):
     c, h = carry
-    i, f, g, o = (x + hh for x, hh in zip(jnp.split(xi, gates, axis=-1), recurrent(h)))
+    i, f, g, o = (x + hh for x, hh in pre_activations(xi, h))
     c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
     h = jax.nn.sigmoid(o) * jnp.tanh(c)
     return (c, h), h
 
   def gru(h, xi):
-    (xr, xz, xn), (hr, hz, hn) = jnp.split(xi, gates, axis=-1), recurrent(h)
+    (xr, hr), (xz, hz), (xn, hn) = pre_activations(xi, h)
     r, z = jax.nn.sigmoid(xr + hr), jax.nn.sigmoid(xz + hz)
-    h = (1.0 - z) * jnp.tanh(xn + r * (hn + b_inside)) + z * h
+    h = (1.0 - z) * jnp.tanh(xn + r * hn) + z * h
     return h, h
 
   def simple(h, xi):
-    h = jnp.tanh(xi + recurrent(h)[0])
+    ((x, hh),) = pre_activations(xi, h)
+    h = jnp.tanh(x + hh)
     return h, h
 
   step = {"lstm": lstm, "gru": gru, "simple": simple}[cell]
@@ -127,44 +108,36 @@ def _step_fn(cell: str, w_h: jnp.ndarray, b_inside: jnp.ndarray | None, dtype, p
   return lambda carry, x: step(carry, project_input(x))
 
 
-def fold_biases(cell: str, b_in: jnp.ndarray, b_h: jnp.ndarray) -> tuple[jnp.ndarray, jnp.ndarray | None]:
-  """(bias added to the input projection, bias left inside the step). A recurrent bias adds to the
-  gate's pre-activation like the input bias, except the GRU candidate's, which the reset gate scales."""
-  if cell != "gru":
-    return b_in + b_h, None
-  hidden = b_h.shape[-1] // 3
-  return b_in + b_h.at[..., 2 * hidden:].set(0.0), b_h[..., 2 * hidden:]
+class HoistedRNN(nn.Module):
+  """One direction over `[B, T, E]`: outputs `[B, T, H]` (padded positions: unspecified).
 
-
-def scan_directions(cell: str, weights: Sequence[tuple], x: jnp.ndarray, seq_lengths: jnp.ndarray,
-                    reverse: Sequence[bool], *, unroll: int = 1, dtype=jnp.float32,
-                    hoist: bool = True) -> list[jnp.ndarray]:
-  """Directions over `[B, T, E]` in ONE scan: outputs `[B, T, H]` each (padded positions: unspecified).
-
-  Each direction's weights (``DirectionParams``) are stacked on a leading axis, so both
-  directions of a bidirectional layer share one loop: XLA:CPU pays per loop step and per op in
-  its body (jax-ml/jax#40150), and one loop of batched matmuls costs far less than two.
-  A ``reverse`` direction reads each row's real prefix (``seq_lengths``) backwards and returns
-  outputs in input order, as `nn.RNN(reverse=True, keep_order=True)` does. ``dtype=bfloat16``
-  computes the matmuls in bf16 with f32 accumulation, parameters and carries.
+  `reverse=True` reads each row's real prefix (`seq_lengths`) backwards and returns
+  outputs in input order, as `nn.RNN(reverse=True, keep_order=True)` does.
+  `dtype=jnp.bfloat16` computes the matmuls in bf16 with f32 accumulation and
+  f32 parameters and carries.
   """
-  stack = lambda i: jnp.stack([w[i] for w in weights])
-  w_in, w_h = stack(0), stack(2)                                      # [D, E, G*H], [D, H, G*H]
-  b_in, b_inside = fold_biases(cell, stack(1), stack(3))              # [D, G*H], [D, H] | None
-  hidden = w_h.shape[1]
-  # Time-major before the projection: transposing [B, T, E] is cheaper than [B, T, G*H],
-  # and the scan then reads each step's slice contiguously.
-  xs = jnp.swapaxes(x, 0, 1)                                          # [T, B, E]
-  xs = jnp.stack([flip_sequences(xs, seq_lengths, num_batch_dims=1, time_major=True) if r else xs
-                  for r in reverse], axis=1)                          # [T, D, B, E]
-  project = lambda inputs: _dot(inputs, w_in, dtype, "...dbe,deg->...dbg") + b_in[:, None]
-  if hoist:
-    xs = project(xs)                                                  # [T, D, B, G*H]
-  if b_inside is not None:
-    b_inside = b_inside[:, None]                                      # [D, 1, H]
-  h0 = jnp.zeros((len(weights), x.shape[0], hidden), jnp.float32)
-  carry = (h0, h0) if cell == "lstm" else h0
-  step = _step_fn(cell, w_h, b_inside, dtype, project_input=None if hoist else project)
-  _, outputs = jax.lax.scan(step, carry, xs, unroll=unroll)         # [T, D, B, H]
-  return [jnp.swapaxes(flip_sequences(outputs[:, d], seq_lengths, num_batch_dims=1, time_major=True)
-                       if r else outputs[:, d], 0, 1) for d, r in enumerate(reverse)]
+  cell: str
+  hidden: int
+  reverse: bool = False
+  unroll: int = 1
+  dtype: jnp.dtype = jnp.float32
+  hoist: bool = True
+
+  @nn.compact
+  def __call__(self, x: jnp.ndarray, seq_lengths: jnp.ndarray | None = None) -> jnp.ndarray:
+    w_in, b_in, w_h, b_h = CellWeights(self.cell, self.hidden, name="cell")(x.shape[-1])
+    project = lambda inputs: _project(inputs, w_in, b_in, self.dtype)
+    # Time-major before the projection: transposing [B, T, E] is cheaper than [B, T, G*H],
+    # and the scan then reads each step's slice contiguously.
+    xs = jnp.swapaxes(x, 0, 1)                     # [T, B, E]
+    if self.reverse:
+      xs = flip_sequences(xs, seq_lengths, num_batch_dims=1, time_major=True)
+    if self.hoist:
+      xs = project(xs)                             # [T, B, G*H]
+    h0 = jnp.zeros(x.shape[:1] + (self.hidden,), jnp.float32)
+    carry = (h0, h0) if self.cell == "lstm" else h0
+    step = _step_fn(self.cell, w_h, b_h, self.dtype, project_input=None if self.hoist else project)
+    _, outputs = jax.lax.scan(step, carry, xs, unroll=self.unroll)
+    if self.reverse:
+      outputs = flip_sequences(outputs, seq_lengths, num_batch_dims=1, time_major=True)
+    return jnp.swapaxes(outputs, 0, 1)

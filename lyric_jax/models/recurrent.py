@@ -3,8 +3,8 @@
 Padding is never read: the backward direction flips only the real prefix of each
 row (`seq_lengths`), and outputs at padded positions are zeroed (the scan leaves
 them non-zero). Interchangeable layers run each direction (same parameters):
-`impl='hoisted'` (default: `hoisted_rnn`, input projection outside the scan and both
-directions in one scan, measured fastest by `bench.knobs`), `impl='scan'` (the same without hoisting) and
+`impl='hoisted'` (default: `hoisted_rnn`, input projection outside the scan,
+measured fastest by `bench.knobs`), `impl='scan'` (the same without hoisting) and
 `impl='flax'` (`nn.RNN` over flax's cell). `impl='cudnn'` runs each LSTM layer as one cuDNN
 call on a CUDA GPU (`cudnn_lstm`: one replica, float32; elsewhere, e.g. predicting on a CPU,
 it runs the hoisted layer, which has the same parameters).
@@ -15,7 +15,7 @@ import flax.linen as nn
 import jax.numpy as jnp
 
 from lyric_jax.models import cudnn_lstm
-from lyric_jax.models.hoisted_rnn import DirectionParams, scan_directions
+from lyric_jax.models.hoisted_rnn import HoistedRNN
 from lyric_jax.models.pooling import length_mask
 
 # 'simple' is the Elman RNN h' = tanh(W x + U h + b): study S3's vanilla-RNN baseline.
@@ -60,7 +60,10 @@ class RecurrentEncoder(nn.Module):
     lengths = jnp.asarray(lengths, jnp.int32)
     mask = length_mask(lengths, x.shape[1])[..., None]
 
-    def flax_direction(name, x, reverse):
+    def direction(name, x, reverse):
+      if impl != "flax":
+        return HoistedRNN(self.cell, self.hidden, reverse=reverse, unroll=self.unroll,
+                          dtype=self.dtype, hoist=impl == "hoisted", name=name)(x, lengths)
       # parent=None: otherwise the cell binds to *this* module as 'GRUCell_0'
       # etc. and the params ignore the RNN's name (fwd_0/cell is clearer).
       rnn = nn.RNN(CELLS[self.cell](self.hidden, parent=None), unroll=self.unroll, name=name)
@@ -72,16 +75,11 @@ class RecurrentEncoder(nn.Module):
       if layer:
         x = nn.Dropout(self.dropout, deterministic=not train)(x)
       names = [f"fwd_{layer}", f"bwd_{layer}"][:2 if self.bidirectional else 1]
-      reverse = [n.startswith("bwd") for n in names]
-      if impl == "flax":
-        y = jnp.concatenate([flax_direction(n, x, r) for n, r in zip(names, reverse)], axis=-1)
-      else:
-        weights = [DirectionParams(self.cell, self.hidden, name=n)(x.shape[-1]) for n in names]
-        if impl == "cudnn":
-          y = cudnn_lstm.lstm_layer(x, lengths, weights)
-        else:
-          y = jnp.concatenate(scan_directions(self.cell, weights, x, lengths, reverse, unroll=self.unroll,
-                                              dtype=self.dtype, hoist=impl == "hoisted"), axis=-1)
+      if impl == "cudnn":
+        y = cudnn_lstm.lstm_layer(x, lengths, [cudnn_lstm.LSTMParams(self.hidden, name=n)(x.shape[-1])
+                                               for n in names])
+      else:  # forward needs no seq_lengths: causal, and padded outputs are zeroed below
+        y = jnp.concatenate([direction(n, x, reverse=n.startswith("bwd")) for n in names], axis=-1)
       x = jnp.where(mask, y, 0.0)
 
     # Every cell emits its hidden state as output, so the final states are

@@ -14,7 +14,6 @@ from jax.experimental import rnn
 
 from lyric_jax.models import cudnn_lstm
 from lyric_jax.models.recurrent import RecurrentEncoder
-from lyric_jax.models.hoisted_rnn import DirectionParams
 
 B, T, E, H = 4, 7, 5, 6
 LENGTHS = jnp.array([7, 3, 1, 0], jnp.int32)  # full, partial, single, empty
@@ -75,7 +74,7 @@ def _value_and_grad(model, params, x):
 
 def _directions(params, bidirectional):
   names = ["fwd_0", "bwd_0"][:2 if bidirectional else 1]
-  return [DirectionParams("lstm", H).apply({"params": params["params"][n]}, E) for n in names]
+  return [cudnn_lstm.LSTMParams(H).apply({"params": params["params"][n]}, E) for n in names]
 
 
 def test_flat_weights_have_cudnns_size_and_unpack_to_our_matrices(random_params):

@@ -92,7 +92,7 @@ def test_word_encoder_is_one_batched_scan(random_params):
     jaxpr = jax.make_jaxpr(functools.partial(model.apply, train=False))(params, batch)
     return str(jaxpr).count(" scan[")
 
-  assert n_scans(2) == n_scans(6) == 2  # word, line: both directions of each in one scan
+  assert n_scans(2) == n_scans(6) == 4  # {word, line} x {fwd, bwd}
 
 
 def test_dropout_only_in_training(run):
