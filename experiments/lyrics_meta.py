@@ -17,12 +17,16 @@ MODELS = {
     "combined": {"embed": FLAG, "feature_hidden": Flag("meta_hidden"), "head_hidden": FLAG,
                  "dropout": Flag("meta_dropout")},
     "resmlp": {"width": FLAG, "blocks": FLAG, "dropout": Flag("meta_dropout")},   # ours, features only
+    # ours: the n-gram bag over the lyrics + resmlp over the features, logits summed
+    "ngram_resmlp": {"embed": FLAG, "buckets": FLAG, "ngrams": FLAG, "dropout": FLAG, "width": FLAG,
+                     "blocks": FLAG, "feature_dropout": Flag("meta_dropout")},
 }
 
 
 def define_flags(fv: flags.FlagValues) -> None:
   flags.DEFINE_enum("model", "combined", list(MODELS),
-                    "Which of the study's three nets, or resmlp: ours, a residual MLP over the features.",
+                    "Which of the study's three nets; or ours: resmlp, a residual MLP over the features, "
+                    "and ngram_resmlp, an n-gram bag over the lyrics whose logits add to resmlp's.",
                     flag_values=fv)
   flags.DEFINE_integer("embed", 32, "Token embedding size.", flag_values=fv)
   flags.DEFINE_integer("hidden", 32, "Text net: dense layer after the embedding.", flag_values=fv)
@@ -32,6 +36,7 @@ def define_flags(fv: flags.FlagValues) -> None:
   flags.DEFINE_float("meta_dropout", 0.0, "Dropout in the metadata MLP / combined head (the study used none).",
                      flag_values=fv)
   common.define_resmlp_flags(fv)
+  common.define_ngram_flags(fv)
   common.define_flags(fv, epochs=25, batch_size=8, lr=["1e-3"], max_len="512", tokenizer="wordlevel", min_freq=1)
 
 

@@ -20,6 +20,7 @@ MODELS = {
     "dense_lstm": "lyric_jax.models.tabular:DenseLSTM",
     "lstm_lstm": "lyric_jax.models.tabular:LSTMStack",
     "resmlp": "lyric_jax.models.mlp:ResidualMLP",                # ours: a residual MLP (issue 18)
+    "ngram_resmlp": "lyric_jax.models.late_fusion:NgramResMLP",  # ours: S1 lyrics + features, late fusion
     # Study S0: flat (Bi)LSTM/GRU over [B, T] tokens, and the HAN over [B, L, W] lines.
     "rnn": "lyric_jax.models.sequence:RecurrentClassifier",
     "han": "lyric_jax.models.han:HAN",

@@ -76,6 +76,8 @@ FIXTURES = {
     "dense_lstm": Fixture({"dense": 6, "lstm": (5,), "sequence": "features"}, features),
     "lstm_lstm": Fixture({"lstm": (5, 4), "sequence": "features"}, features),
     "resmlp": Fixture({"width": 6, "blocks": 2, "dropout": 0.2}, features),
+    "ngram_resmlp": Fixture({"embed": 6, "buckets": 64, "ngrams": 2, "dropout": 0.2, "width": 6, "blocks": 1},
+                            tokens_and_features),
     "rnn": Fixture({**RECURRENT, "cell": "simple", "pooling": "last"}, tokens),
     "han": Fixture({"embed": 6, "word_hidden": 4, "line_hidden": 4, "attn_size": 4, "dropout": 0.2}, lines,
                    attention=("lines", "words")),
