@@ -35,20 +35,14 @@ flags.DEFINE_list("models", ["lstm", "birnn_lstm"], f"Architectures of bench.har
 flags.register_validator("models", lambda names: set(names) <= set(LSTMS), f"wants some of {', '.join(LSTMS)}")
 flags.DEFINE_multi_integer("unrolls", [1, 8], "Scan unroll factors, one replica each (repeatable).")
 flags.DEFINE_integer("population", 8, "Replicas of the population row (vmapped scan).")
-flags.DEFINE_integer("batch", 64, "Batch size.")
-flags.DEFINE_integer("seq_len", 256, "Tokens per example (all real).")
-flags.DEFINE_integer("embed", 128, "Embedding size.")
-flags.DEFINE_integer("hidden", 128, "Hidden size per direction.")
-flags.DEFINE_integer("vocab", 20_000, "Vocabulary size.")
-flags.DEFINE_integer("steps", 50, "Timed train steps per row (inference: the same count).")
+harness.define_shape_flags(steps=50, hidden_help="Hidden size per direction.")
 flags.DEFINE_string("torch_worker", None, "Internal: the architecture whose PyTorch row this process measures.")
 flags.DEFINE_string("json", None, "Also write the rows as JSON to this file.")
 SHAPE_FLAGS = ("batch", "seq_len", "embed", "hidden", "vocab", "steps")
 TORCH_LAYER = "PyTorch nn.LSTM (cuDNN)"
 
 
-def shape() -> harness.Shape:
-  return harness.Shape(FLAGS.batch, FLAGS.seq_len, FLAGS.embed, FLAGS.hidden, FLAGS.vocab)
+shape = harness.shape_from_flags
 
 
 def row(name: str, layer: str, replicas: int, train_rate: float, infer_rate: float | None, **extra) -> dict:

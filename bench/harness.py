@@ -13,6 +13,7 @@ import time
 
 import jax
 import numpy as np
+from absl import flags
 
 from bench import timing
 from lyric_jax.data.batches import iterate_batches
@@ -46,6 +47,22 @@ class Shape:
   hidden: int = 128
   vocab: int = 20_000
   classes: int = 4
+
+
+def define_shape_flags(steps: int, hidden_help: str = "Hidden size.") -> None:
+  """The benchmark shape's flags (--batch, --seq_len, --embed, --hidden, --vocab) and --steps;
+  ``shape_from_flags`` reads them."""
+  flags.DEFINE_integer("batch", Shape.batch, "Batch size.")
+  flags.DEFINE_integer("seq_len", Shape.seq_len, "Tokens per example (HAN: sqrt(T) lines of sqrt(T) words).")
+  flags.DEFINE_integer("embed", Shape.embed, "Embedding size.")
+  flags.DEFINE_integer("hidden", Shape.hidden, hidden_help)
+  flags.DEFINE_integer("vocab", Shape.vocab, "Vocabulary size.")
+  flags.DEFINE_integer("steps", steps, "Timed train steps per row (inference: the same count).")
+
+
+def shape_from_flags() -> Shape:
+  f = flags.FLAGS
+  return Shape(f.batch, f.seq_len, f.embed, f.hidden, f.vocab)
 
 
 def line_layout(seq_len: int) -> tuple[int, int]:

@@ -24,18 +24,12 @@ from bench import harness
 FLAGS = flags.FLAGS
 flags.DEFINE_list("models", list(harness.ARCHITECTURES), "Architectures to time.")
 flags.DEFINE_list("frameworks", ["jax", "torch"], "jax and/or torch.")
-flags.DEFINE_integer("batch", 64, "Batch size.")
-flags.DEFINE_integer("seq_len", 256, "Tokens per example (HAN: sqrt(T) lines of sqrt(T) words).")
-flags.DEFINE_integer("embed", 128, "Embedding size.")
-flags.DEFINE_integer("hidden", 128, "Hidden size (HAN: per level, split over two directions).")
-flags.DEFINE_integer("vocab", 20_000, "Vocabulary size.")
-flags.DEFINE_integer("steps", 20, "Timed train steps (inference: the same count).")
+harness.define_shape_flags(steps=20, hidden_help="Hidden size (HAN: per level, split over two directions).")
 flags.DEFINE_string("worker", None, "Internal: 'framework:model' measured in this process.")
 flags.DEFINE_string("json", None, "Also write the rows as JSON to this file.")
 
 
-def shape() -> harness.Shape:
-  return harness.Shape(FLAGS.batch, FLAGS.seq_len, FLAGS.embed, FLAGS.hidden, FLAGS.vocab)
+shape = harness.shape_from_flags
 
 
 def measure(framework: str, name: str) -> dict:
