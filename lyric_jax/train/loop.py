@@ -121,6 +121,7 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
 
     train_step = steps.make_train_step(objective)
     boundaries = bucket_boundaries(data["train"], cfg.length_buckets)
+    epoch_steps = steps_per_epoch(data["train"], cfg.batch_size, boundaries)   # the same every epoch
     evaluator = Evaluator(objective, model.apply, data, cfg.eval_batch_size, sample, placement, boundaries)
     for epoch in range(start_epoch, cfg.epochs):
       if cfg.patience and ((loop["bad_epochs"] >= cfg.patience) | (loop["diverged_epoch"] > 0)).all():
@@ -130,7 +131,7 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
       order = epoch_order(num_rows(data["train"]), cfg.data_seed, epoch)
       start = time.perf_counter()
       for batch in tqdm(iterate_batches(data["train"], cfg.batch_size, order=order, boundaries=boundaries),
-                        total=steps_per_epoch(data["train"], cfg.batch_size, boundaries),
+                        total=epoch_steps,
                         desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not cfg.progress, leave=False):
         state, stats = train_step(state, stats, placement.batch(batch))
         interrupts.raise_if_pending()
