@@ -42,6 +42,7 @@ def final_state(run_dir: Path):
   return ocp.StandardCheckpointer().restore(run_dir / CHECKPOINTS_DIR / str(EPOCHS) / "train_state")
 
 
+@pytest.mark.slow   # three JAX processes at once: about 60 s alone, twice that beside other test workers
 def test_two_processes_train_like_one_on_the_same_global_batch(tmp_path):
   coordinator = f"--coordinator_address=127.0.0.1:{free_port()}"
   # All three at once: the single-process reference overlaps the pair's start-up.
