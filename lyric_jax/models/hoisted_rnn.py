@@ -70,12 +70,15 @@ def _project(x, w, b, dtype):
   return jnp.dot(x.astype(dtype), w.astype(dtype), preferred_element_type=jnp.float32) + b
 
 
-def _step_fn(cell: str, w_h: jnp.ndarray, b_h: jnp.ndarray, dtype, project_input=None):
+def _step_fn(cell: str, w_h: jnp.ndarray, b_h: jnp.ndarray, dtype, project_input=None,
+             inference: bool = False):
   """(carry, projected input x_t @ W_in + b_in) → (carry, h_t) for one time step.
 
   With ``project_input`` the step receives x_t and projects it itself. The recurrent
-  matmul is one `[B, H] x [H, H]` per gate: on XLA:CPU that is faster than one fused
-  `[H, G*H]` matmul whose output is then sliced per gate (`bench.knobs`).
+  matmul is one `[B, H] x [H, H]` per gate: in training, on XLA:CPU, that is faster than
+  one fused `[H, G*H]` matmul whose output is then sliced per gate (`bench.knobs`).
+  ``inference`` (no gradient will be taken) picks the LSTM and GRU steps that run fastest
+  forward-only; they compute the same function as the training steps.
   """
   gates = len(GATES[cell]["gates"])
   w_gates, b_gates = jnp.split(w_h, gates, axis=-1), jnp.split(b_h, gates)
@@ -91,9 +94,29 @@ def _step_fn(cell: str, w_h: jnp.ndarray, b_h: jnp.ndarray, dtype, project_input
     h = jax.nn.sigmoid(o) * jnp.tanh(c)
     return (c, h), h
 
+  def lstm_inference(carry, xi):
+    # One [H, 4H] matmul and *one* tanh over all gates, each sigmoid as s·tanh(s·x) + (1 - s)
+    # with s = 0.5 (s = 1 leaves g's tanh): XLA:CPU runs a step ~2× faster this way than
+    # per-gate sigmoids fused with the slicing of the step's input; its backward pass,
+    # though, is slower than the per-gate form's (BENCHMARKS.md, "An inference step").
+    c, h = carry
+    a = jnp.tanh((xi + _project(h, w_h, b_h, dtype)) * lstm_scale)
+    i, f, g, o = jnp.split(a * lstm_scale + (1.0 - lstm_scale), 4, axis=-1)
+    c = f * c + i * g
+    h = o * jnp.tanh(c)
+    return (c, h), h
+
   def gru(h, xi):
     (xr, hr), (xz, hz), (xn, hn) = pre_activations(xi, h)
     r, z = jax.nn.sigmoid(xr + hr), jax.nn.sigmoid(xz + hz)
+    h = (1.0 - z) * jnp.tanh(xn + r * hn) + z * h
+    return h, h
+
+  def gru_inference(h, xi):
+    # r and z through one tanh over their concatenated pre-activations (see lstm_inference;
+    # for the GRU the per-gate matmuls stay faster than one fused one).
+    (xr, hr), (xz, hz), (xn, hn) = pre_activations(xi, h)
+    r, z = jnp.split(0.5 * jnp.tanh(0.5 * jnp.concatenate([xr + hr, xz + hz], axis=-1)) + 0.5, 2, axis=-1)
     h = (1.0 - z) * jnp.tanh(xn + r * hn) + z * h
     return h, h
 
@@ -102,7 +125,9 @@ def _step_fn(cell: str, w_h: jnp.ndarray, b_h: jnp.ndarray, dtype, project_input
     h = jnp.tanh(x + hh)
     return h, h
 
-  step = {"lstm": lstm, "gru": gru, "simple": simple}[cell]
+  lstm_scale = jnp.repeat(jnp.asarray([0.5, 0.5, 1.0, 0.5]), w_h.shape[0])   # gates i, f, g, o
+  steps = {"lstm": lstm_inference, "gru": gru_inference} if inference else {"lstm": lstm, "gru": gru}
+  step = {**steps, "simple": simple}[cell]
   if project_input is None:
     return step
   return lambda carry, x: step(carry, project_input(x))
@@ -114,7 +139,8 @@ class HoistedRNN(nn.Module):
   `reverse=True` reads each row's real prefix (`seq_lengths`) backwards and returns
   outputs in input order, as `nn.RNN(reverse=True, keep_order=True)` does.
   `dtype=jnp.bfloat16` computes the matmuls in bf16 with f32 accumulation and
-  f32 parameters and carries.
+  f32 parameters and carries. `inference=True` (no gradient will be taken) picks the
+  step that is fastest forward-only; both compute the same function.
   """
   cell: str
   hidden: int
@@ -124,7 +150,8 @@ class HoistedRNN(nn.Module):
   hoist: bool = True
 
   @nn.compact
-  def __call__(self, x: jnp.ndarray, seq_lengths: jnp.ndarray | None = None) -> jnp.ndarray:
+  def __call__(self, x: jnp.ndarray, seq_lengths: jnp.ndarray | None = None, *,
+               inference: bool = False) -> jnp.ndarray:
     w_in, b_in, w_h, b_h = CellWeights(self.cell, self.hidden, name="cell")(x.shape[-1])
     project = lambda inputs: _project(inputs, w_in, b_in, self.dtype)
     # Time-major before the projection: transposing [B, T, E] is cheaper than [B, T, G*H],
@@ -136,7 +163,8 @@ class HoistedRNN(nn.Module):
       xs = project(xs)                             # [T, B, G*H]
     h0 = jnp.zeros(x.shape[:1] + (self.hidden,), jnp.float32)
     carry = (h0, h0) if self.cell == "lstm" else h0
-    step = _step_fn(self.cell, w_h, b_h, self.dtype, project_input=None if self.hoist else project)
+    step = _step_fn(self.cell, w_h, b_h, self.dtype, project_input=None if self.hoist else project,
+                    inference=inference)
     _, outputs = jax.lax.scan(step, carry, xs, unroll=self.unroll)
     if self.reverse:
       outputs = flip_sequences(outputs, seq_lengths, num_batch_dims=1, time_major=True)

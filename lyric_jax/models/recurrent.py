@@ -63,7 +63,7 @@ class RecurrentEncoder(nn.Module):
     def direction(name, x, reverse):
       if impl != "flax":
         return HoistedRNN(self.cell, self.hidden, reverse=reverse, unroll=self.unroll,
-                          dtype=self.dtype, hoist=impl == "hoisted", name=name)(x, lengths)
+                          dtype=self.dtype, hoist=impl == "hoisted", name=name)(x, lengths, inference=not train)
       # parent=None: otherwise the cell binds to *this* module as 'GRUCell_0'
       # etc. and the params ignore the RNN's name (fwd_0/cell is clearer).
       rnn = nn.RNN(CELLS[self.cell](self.hidden, parent=None), unroll=self.unroll, name=name)

@@ -161,6 +161,16 @@ def test_dropout_between_layers_only_in_training(run):
   assert np.all(np.asarray(train_out)[PAD] == 0.0)
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_training_and_inference_steps_compute_the_same_function(run, cell):
+  """train=False runs its own, forward-only step (hoisted_rnn.lstm_inference / gru_inference);
+  the tests above check it against NumPy, this one the training step against it."""
+  model, params, x, outputs, final, _ = run(cell, True, 2)
+  lengths = jnp.asarray(LENGTHS)
+  trained = jax.jit(functools.partial(model.apply, train=True))(params, x, lengths, rngs={"dropout": jax.random.key(1)})
+  chex.assert_trees_all_close(trained, (outputs, final), atol=1e-5)
+
+
 def test_unroll_does_not_change_result(run):
   model, params, x, outputs, final, _ = run("lstm", True, 1)
   chex.assert_trees_all_close(
