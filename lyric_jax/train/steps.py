@@ -23,6 +23,25 @@ def _variables(params, model_state):
   return {"params": params, **model_state}
 
 
+def _population_map(step: Callable, in_axes: tuple) -> Callable:
+  """``jax.vmap(step, in_axes)``, except that a population of one runs ``step`` unbatched.
+
+  For the forward-only steps (eval, predict): the choice is made at trace time from static
+  shapes. Unbatched, XLA:CPU inferred 5-25% faster on the recurrent nets (`bench.throughput`,
+  population 1); the train step stays vmapped, as the GRU trained 12% slower unbatched.
+  """
+  batched = jax.vmap(step, in_axes=in_axes)
+
+  def mapped(*args):
+    sizes = {leaf.shape[0] for arg, axis in zip(args, in_axes) if axis == 0 for leaf in jax.tree.leaves(arg)}
+    if sizes != {1}:
+      return batched(*args)
+    one = [jax.tree.map(lambda x: x[0], arg) if axis == 0 else arg for arg, axis in zip(args, in_axes)]
+    return jax.tree.map(lambda x: x[None], step(*one))
+
+  return mapped
+
+
 # Cached on (objective, apply_fn): equal models in one process (tests, sweeps, predict)
 # reuse one compiled step instead of compiling again.
 @functools.lru_cache(maxsize=None)
@@ -61,7 +80,7 @@ def make_eval_step(objective, apply_fn) -> Callable:
     outputs = apply_fn(_variables(params, model_state), batch, train=False)
     return jax.tree.map(jnp.add, stats_sum, objective.stats(outputs, batch))
 
-  return jax.jit(jax.vmap(eval_step, in_axes=(0, 0, 0, None)), donate_argnums=(2,))
+  return jax.jit(_population_map(eval_step, (0, 0, 0, None)), donate_argnums=(2,))
 
 
 @functools.lru_cache(maxsize=None)
@@ -72,7 +91,7 @@ def make_predict_step(objective, apply_fn) -> Callable:
     TRACE_COUNTS["predict_step"] += 1
     return objective.outputs(apply_fn(_variables(params, model_state), batch, train=False))
 
-  return jax.jit(jax.vmap(predict_step, in_axes=(0, 0, None)))
+  return jax.jit(_population_map(predict_step, (0, 0, None)))
 
 
 def zero_stats(objective, apply_fn, params, model_state, batch):
