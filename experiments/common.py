@@ -211,7 +211,7 @@ def define_resmlp_flags(fv: flags.FlagValues) -> None:
   flags.DEFINE_integer("blocks", 3, "resmlp: residual blocks.", flag_values=fv)
 
 
-# --- The fastText-style n-gram bag (experiments.attention_lstm, experiments.review_cnn) -----
+# --- The fastText-style n-gram bag (attention_lstm, review_cnn, and S0's lstm and gru) ------
 
 def define_ngram_flags(fv: flags.FlagValues) -> None:
   flags.DEFINE_integer("buckets", 2 ** 19, "ngram_bag: hash buckets shared by all word n-grams; the table is "
@@ -256,6 +256,9 @@ def rnn_experiment(experiment: str, cell: str, embed: int, hidden: int) -> Exper
   """A flat (Bi)LSTM/GRU classifier's experiment; ``embed``/``hidden`` are the study's sizes."""
 
   def define(fv: flags.FlagValues) -> None:
+    flags.DEFINE_enum("model", "rnn", ["rnn", "ngram_bag"], f"rnn: the study's {cell.upper()} classifier; "
+                      "ngram_bag: fastText, the mean of word and hashed word n-gram vectors → dense, on "
+                      "the same tokens and split (embedding 32 unless --embed is given).", flag_values=fv)
     flags.DEFINE_integer("embed", embed, "Token embedding size.", flag_values=fv)
     flags.DEFINE_integer("hidden", hidden, "Recurrent hidden size (per direction).", flag_values=fv)
     flags.DEFINE_integer("layers", 1, "Stacked recurrent layers.", flag_values=fv)
@@ -268,9 +271,12 @@ def rnn_experiment(experiment: str, cell: str, embed: int, hidden: int) -> Exper
     flags.DEFINE_float("dropout", 0.0, "Dropout between layers and before the classifier.", flag_values=fv)
     flags.DEFINE_integer("unroll", 1, "Scan unroll factor (speed only).", flag_values=fv)
     define_rnn_impl_flag(fv)
+    define_ngram_flags(fv)
     define_flags(fv, **S0_PROTOCOL)
 
   def make_spec(fv: flags.FlagValues) -> RunSpec:
+    if fv.model == "ngram_bag":
+      return base_spec(fv, experiment, "ngram_bag", ngram_bag_args(fv), features=False)
     return base_spec(fv, experiment, "rnn", {"cell": cell, **RNN_ARGS}, features=False)
 
   return Experiment(define, make_spec)
