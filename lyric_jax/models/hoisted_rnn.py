@@ -125,7 +125,8 @@ def _step_fn(cell: str, w_h: jnp.ndarray, b_h: jnp.ndarray, dtype, project_input
     h = jnp.tanh(x + hh)
     return h, h
 
-  lstm_scale = jnp.repeat(jnp.asarray([0.5, 0.5, 1.0, 0.5]), w_h.shape[0])   # gates i, f, g, o
+  if inference and cell == "lstm":
+    lstm_scale = jnp.repeat(jnp.asarray([0.5, 0.5, 1.0, 0.5]), w_h.shape[0])   # gates i, f, g, o
   steps = {"lstm": lstm_inference, "gru": gru_inference} if inference else {"lstm": lstm, "gru": gru}
   step = {**steps, "simple": simple}[cell]
   if project_input is None:
