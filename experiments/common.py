@@ -50,7 +50,7 @@ def define_flags(fv: flags.FlagValues, **defaults) -> None:
   """Shared flags; ``defaults`` overrides the generic defaults with a study's protocol."""
   d = {"dataset": "synthetic", "epochs": 10, "batch_size": 32, "lr": ["1e-3"], "max_len": "256",
        "tokenizer": "wordlevel", "min_freq": 2, "patience": 0, "labels": [], "vocab_size": 30000,
-       "select_metric": "accuracy", "length_buckets": 1, **defaults}
+       "select_metric": "accuracy", "length_buckets": 1, "sample_weights": "none", **defaults}
   define_data_flags(fv, d["dataset"], d["labels"])
   flags.DEFINE_string("workdir", "runs", "Parent folder of run directories.", flag_values=fv)
   flags.DEFINE_string("run_name", None, "Run directory name (default: experiment-model-dataset).", flag_values=fv)
@@ -86,6 +86,10 @@ def define_flags(fv: flags.FlagValues, **defaults) -> None:
                      flag_values=fv)
   flags.DEFINE_float("label_smoothing", 0.0, "Classification: train on (1 - ε)·one-hot + ε/classes targets.",
                      flag_values=fv)
+  flags.DEFINE_enum("sample_weights", d["sample_weights"], ["none", "inverse_bin"],
+                    "Weight each training example's loss by 1 / (count of its bin): classification: its class "
+                    "(balanced classes, for macro metrics); scores: its equal-width score bin (study S2).",
+                    flag_values=fv)
   flags.DEFINE_enum("feature_transform", "standard", list(FEATURE_TRANSFORMS),
                     "Feature-row models: scale each feature by its training mean/std, or map it through its "
                     "training quantiles to a normal (lyric_jax/data/feature_scaling.py).", flag_values=fv)
@@ -184,7 +188,8 @@ def base_spec(fv: flags.FlagValues, experiment: str, model: str, model_args: Map
   text_part = text if isinstance(text, TextSpec) else (text_spec(fv) if text else None)
   if "objective" in fields and fv.label_smoothing:
     raise ConfigError(f"--label_smoothing is for classification; {experiment} trains a {fields['objective'].kind}")
-  fields.setdefault("objective", ObjectiveSpec(label_smoothing=fv.label_smoothing))
+  fields.setdefault("objective",
+                    ObjectiveSpec(label_smoothing=fv.label_smoothing, sample_weights=fv.sample_weights))
   if not features and fv.feature_transform != "standard":
     raise ConfigError(f"--feature_transform={fv.feature_transform}: {experiment} --model={model} reads no features")
   return RunSpec(experiment=experiment, dataset=dataset or fv.dataset, model=model,

@@ -48,10 +48,8 @@ def define_flags(fv: flags.FlagValues) -> None:
   flags.DEFINE_float("spatial_dropout", 0.2, "BiLSTM: spatial dropout on the embeddings.", flag_values=fv)
   flags.DEFINE_integer("unroll", 1, "BiLSTM: scan unroll factor.", flag_values=fv)
   common.define_ngram_flags(fv)
-  flags.DEFINE_enum("loss", "mae", ["mae", "mse"], "Regression loss (the study: MSE failed to learn).",
-                    flag_values=fv)
-  flags.DEFINE_enum("sample_weights", "inverse_bin", ["inverse_bin", "none"],
-                    "Weight examples by 1 / count of their score bin (study), or not.", flag_values=fv)
+  flags.DEFINE_enum("loss", "mae", ["mae", "mse", "huber"], "Regression loss (the study: MSE failed to learn); "
+                    "huber: squared below an error of 0.1, absolute above.", flag_values=fv)
   flags.DEFINE_integer("weight_bins", 10, "Equal-width score bins for the sample weights.", flag_values=fv)
   flags.DEFINE_integer("train_subsample", 1, "Train on every k-th training review (the study used 10).",
                        flag_values=fv)
@@ -61,7 +59,8 @@ def define_flags(fv: flags.FlagValues) -> None:
                             "custom_predictions.png); further positional arguments are taken as more texts.",
                             flag_values=fv)
   common.define_flags(fv, dataset="synthetic_reviews", epochs=64, batch_size=32, lr=["1e-3"], max_len="max",
-                      tokenizer="keras", min_freq=1, vocab_size=1_000_000, patience=10)
+                      tokenizer="keras", min_freq=1, vocab_size=1_000_000, patience=10,
+                      sample_weights="inverse_bin")
 
 
 def make_spec(fv: flags.FlagValues):

@@ -51,6 +51,14 @@ def test_list_flags_are_integer_tuples_and_a_model_fills_an_unset_one():
                                                                                           "dropout": 0.0}
 
 
+def test_sample_weights_balance_classes_on_request_and_score_bins_by_default_in_s2():
+  assert job_spec("attention_lstm", ["--task=tweets"]).objective.sample_weights == "none"
+  balanced = job_spec("attention_lstm", ["--task=tweets", "--sample_weights=inverse_bin"]).objective
+  assert balanced.sample_weights == "inverse_bin" and balanced.kind == "classification"
+  assert job_spec("review_cnn", []).objective.sample_weights == "inverse_bin"     # the study's score bins
+  assert job_spec("review_cnn", ["--loss=huber"]).objective.loss == "huber"
+
+
 def test_rnn_impl_picks_the_recurrent_layer_and_cudnn_needs_a_cuda_gpu():
   assert job_spec("gru", ["--rnn_impl=scan"]).model_kwargs["impl"] == "scan"
   if cudnn_lstm.available():

@@ -48,6 +48,15 @@ def test_sample_weights_reach_the_loss_but_not_the_metrics():
   assert float(mse.loss(outputs, batch)) == pytest.approx((0.25 + 0.25) / 3)
 
 
+def test_huber_is_squared_for_small_errors_and_absolute_with_unit_slope_for_large_ones():
+  batch = {"label": jnp.zeros(3), "weight": jnp.ones(3)}
+  huber = Regression("huber")
+  small, large, larger = (float(huber.loss(jnp.array([[e]] * 3), batch)) for e in (0.05, 0.3, 0.5))
+  assert small == pytest.approx(0.5 * 0.05 ** 2 / 0.1)           # ½e²/δ inside δ = 0.1
+  assert large == pytest.approx(0.3 - 0.05) and larger - large == pytest.approx(0.2)   # |e| - δ/2 beyond
+  assert ObjectiveSpec("regression", "huber").loss == "huber"
+
+
 def test_objective_spec_validates_and_builds():
   assert isinstance(build_objective(ObjectiveSpec("regression", "mse"), 0), Regression)
   assert ObjectiveSpec("regression", "mae").target == "score" and ObjectiveSpec().target == "classes"

@@ -35,7 +35,7 @@ class ObjectiveSpec:
   (study S2), classification runs use the classes themselves.
   """
   kind: str = "classification"     # 'classification' | 'regression'
-  loss: str = "cross_entropy"      # classification: 'cross_entropy'; regression: 'mae' | 'mse'
+  loss: str = "cross_entropy"      # classification: 'cross_entropy'; regression: 'mae' | 'mse' | 'huber'
   sample_weights: str = "none"     # 'none' | 'inverse_bin'
   weight_bins: int = 10
   label_smoothing: float = 0.0     # classification: training targets (1 - ε)·one-hot + ε/classes
@@ -112,7 +112,12 @@ class Classification:
 
 # --- Regression (study S2: review text → score) --------------------------------------------
 
-REGRESSION_LOSSES = {"mae": jnp.abs, "mse": jnp.square}
+# Huber's quadratic zone: errors under a tenth of the score range (scores are fractions of the top
+# score, e.g. rating/10) are squared, larger ones cost |e| - δ/2. Divided by δ, so large errors keep
+# MAE's unit slope and a learning rate tuned for MAE still fits.
+HUBER_DELTA = 0.1
+REGRESSION_LOSSES = {"mae": jnp.abs, "mse": jnp.square,
+                     "huber": lambda error: optax.huber_loss(error, delta=HUBER_DELTA) / HUBER_DELTA}
 
 
 def _scores(outputs: jnp.ndarray) -> jnp.ndarray:
@@ -122,7 +127,7 @@ def _scores(outputs: jnp.ndarray) -> jnp.ndarray:
 
 @dataclasses.dataclass(frozen=True)
 class Regression:
-  """Score regression trained with MAE (study S2's choice) or MSE.
+  """Score regression trained with MAE (study S2's choice), MSE or Huber (δ = ``HUBER_DELTA``).
 
   Stats are weighted sums over examples (absolute, squared and signed error), so MAE,
   RMSE and bias are exact per-example means however the data were batched.

@@ -51,9 +51,10 @@ def runs(tmp_path_factory):
   (data / "tweets").mkdir()
   fx.tweets(96).to_csv(data / "tweets" / "semeval2017_task4a_tweets_train.csv.gz", index=False)
   workdir = tmp_path_factory.mktemp("runs")
-  explain_flags = {"imdb": [f"--explain={STUDY_SENTENCE}", f"--explain={UNKNOWN_ONLY}"], "tweets": []}
+  task_flags = {"imdb": [f"--explain={STUDY_SENTENCE}", f"--explain={UNKNOWN_ONLY}"],
+                "tweets": ["--sample_weights=inverse_bin"]}    # class-balanced loss, for macro-recall
   procs = {task: start("experiments.attention_lstm", f"--task={task}", f"--data_dir={data / task}",
-                       f"--workdir={workdir}", f"--run_name={task}", *TINY, *explain_flags[task])
+                       f"--workdir={workdir}", f"--run_name={task}", *TINY, *task_flags[task])
            for task in ("imdb", "tweets")}
   stdout = {task: finish(proc)[1] for task, proc in procs.items()}
   return {"data": data, "workdir": workdir, "stdout": stdout}
@@ -70,6 +71,7 @@ def test_run_dir_metrics_and_best_epoch_by_validation_f1(runs, task, metric):
     assert (run_dir / name).exists(), name
   results = json.loads((run_dir / RESULTS_FILE).read_text())
   assert results["spec"]["select_metric"] == "f1" and results["spec"]["model"] == "attn_lstm"
+  assert results["spec"]["objective"]["sample_weights"] == {"imdb": "none", "tweets": "inverse_bin"}[task]
   records = history(run_dir)
   assert [r["epoch"] for r in records] == [1, 2]
   for split in ("train", "val"):     # every epoch: loss, accuracy, precision, recall, F1
