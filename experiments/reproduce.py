@@ -1,7 +1,7 @@
 """Reproduce the studies: run each study's experiment commands, then write RESULTS.md from them.
 
     python -m experiments.reproduce --studies=all --num_seeds=3 [--budget=quick|full] \
-        [--data_dir=DIR] [--workdir=runs/reproduce] [--output=RESULTS.md] [--dry_run]
+        [--data_dir=DIR] [--workdir=runs/reproduce] [--output=RESULTS.md] [--keep_other_studies] [--dry_run]
 
 Every job is a plain experiment command line (the lists are in experiments/studies/), run
 as a subprocess in its own run directory WORKDIR/<study>/<run> and printed exactly as run.
@@ -32,6 +32,8 @@ flags.DEFINE_string("workdir", "runs/reproduce", "Parent of the run directories 
 flags.DEFINE_string("output", None, "Markdown file to write, holding only the selected studies "
                     "(default: RESULTS.md for --budget=full, WORKDIR/RESULTS.md for quick, so a quick "
                     "run never overwrites the committed full results).")
+flags.DEFINE_bool("keep_other_studies", False, "An existing --output keeps the sections of the studies not "
+                  "selected; only the selected studies' sections are rewritten.")
 flags.DEFINE_bool("dry_run", False, "Print the commands, skipped studies and what would be reused; run nothing.")
 
 
@@ -47,8 +49,9 @@ def main(argv):
   output = Path(FLAGS.output or ("RESULTS.md" if options.budget == "full" else options.workdir / "RESULTS.md"))
   command = (f"python -m experiments.reproduce --studies={','.join(s.key for s in studies)} "
              f"--budget={options.budget} --num_seeds={options.num_seeds} --data_dir={options.data_dir} "
-             f"--workdir={options.workdir} --output={output}")
-  sys.exit(reproduce(studies, options, output, command, FLAGS.dry_run))
+             f"--workdir={options.workdir} --output={output}"
+             + (" --keep_other_studies" if FLAGS.keep_other_studies else ""))
+  sys.exit(reproduce(studies, options, output, command, FLAGS.dry_run, FLAGS.keep_other_studies))
 
 
 if __name__ == "__main__":

@@ -103,9 +103,24 @@ def test_tiny_reproduce_end_to_end_then_reuse(tmp_path, capsys):
   assert stored == job_spec("lyrics_meta", tasks[0].command[2:]).to_json()
   results = tmp_path / "runs" / "S9" / "tiny" / RESULTS_FILE
   written = results.stat().st_mtime_ns
-  reproduce([study], options, output)
+  output.write_text(text.replace("## S9", "## S0 — another study\n\nKept.\n\n## S9"))
+  reproduce([study], options, output, "python -m experiments.reproduce --studies=S9", keep_other_studies=True)
   assert "S9 tiny: reuse (finished run dir)" in capsys.readouterr().out
-  assert results.stat().st_mtime_ns == written and "(1 reused from finished run directories" in output.read_text()
+  merged = output.read_text()
+  assert results.stat().st_mtime_ns == written and "(1 reused from finished run directories" not in merged
+  assert "## S0 — another study\n\nKept." in merged and merged.count("## S9 — a tiny synthetic study") == 1
+  assert "Sections S9 rewritten by `python -m experiments.reproduce --studies=S9`" in merged
+
+
+def test_merging_replaces_only_the_rewritten_studies_and_keeps_their_order():
+  old = "# Results\n\nWritten by A.\n\n## S0 — zero\n\nold 0\n\n## S3 — three\n\nold 3\n\n## S4 — four\n\nold 4\n"
+  new = "# Results\n\nWritten by B.\n\n## S3 — three\n\nnew 3\n\n## S7 — seven\n\nnew 7\n"
+  merged = markdown.merge_studies(old, new, "B")
+  assert merged.startswith("# Results\n\nWritten by A.\n\nSections S3, S7 rewritten by `B` on ")
+  bodies = [line for line in merged.splitlines() if line.startswith(("old", "new"))]
+  assert bodies == ["old 0", "new 3", "old 4", "new 7"] and "Written by B" not in merged
+  with pytest.raises(ValueError, match="no study section"):
+    markdown.merge_studies(old, "# Results\n", "B")
 
 
 def fixture_results(objective: str) -> dict:

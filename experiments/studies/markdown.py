@@ -60,6 +60,28 @@ def results_markdown(studies, planned: dict, options, command: str) -> str:
   return "\n".join(lines) + "\n"
 
 
+STUDY_HEADING = re.compile(r"^## (S\d+) ", re.M)
+
+
+def merge_studies(old: str, new: str, command: str) -> str:
+  """``old`` (a RESULTS.md) with the study sections ``new`` holds in place of its own sections of
+  the same studies; the other studies and the header stay, the header gains a line saying which
+  sections ``command`` rewrote. A study ``old`` lacks is appended."""
+  def split(text: str) -> tuple[str, dict[str, str]]:
+    starts = [m.start() for m in STUDY_HEADING.finditer(text)] + [len(text)]
+    return text[:starts[0]], {STUDY_HEADING.match(text, a)[1]: text[a:b] for a, b in zip(starts, starts[1:])}
+
+  header, sections = split(old)
+  _, rewritten = split(new)
+  if not rewritten:
+    raise ValueError("the new results hold no study section")
+  note = (f"Sections {', '.join(rewritten)} rewritten by `{command}` on {datetime.date.today().isoformat()}, "
+          "the others kept.")
+  merged = {**sections, **rewritten}
+  return header.rstrip("\n") + "\n\n" + note + "\n\n" + "".join(
+      merged[key].rstrip("\n") + "\n\n" for key in merged).rstrip("\n") + "\n"
+
+
 def study_markdown(study, tasks: list, skipped: str | None, budget: str) -> str:
   lines = [f"## {study.title}", ""]
   if not tasks:

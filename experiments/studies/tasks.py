@@ -18,7 +18,7 @@ from pathlib import Path
 
 from experiments.experiment import job_spec
 from experiments.studies import Job, Study
-from experiments.studies.markdown import results_markdown
+from experiments.studies.markdown import merge_studies, results_markdown
 from lyric_jax.data.errors import ConfigError
 from lyric_jax.run.results import Results, finished_results
 from lyric_jax.run.rundir import CONFIG_FILE
@@ -114,8 +114,11 @@ def _env() -> dict:
 
 
 def reproduce(studies: list[Study], options: Options, output: Path, command: str = "",
-              dry_run: bool = False) -> int:
+              dry_run: bool = False, keep_other_studies: bool = False) -> int:
   """Plans, checks and runs every study's jobs, then writes ``output``; the exit code (1 if any job failed).
+
+  ``keep_other_studies``: an existing ``output`` keeps its other studies' sections; only the
+  selected studies' sections are replaced.
 
   A dry run prints the plan (commands, skipped studies, what would be reused) and runs nothing.
   """
@@ -139,7 +142,10 @@ def reproduce(studies: list[Study], options: Options, output: Path, command: str
       start = time.time()
       execute(task, options.workdir / "logs" / f"{task.study}-{task.job.name}.log")
       print(f"    {'done' if task.results else 'failed'} in {time.time() - start:.0f} s", flush=True)
-  output.write_text(results_markdown(studies, planned, options, command))
+  markdown = results_markdown(studies, planned, options, command)
+  if keep_other_studies and output.exists():
+    markdown = merge_studies(output.read_text(), markdown, command)
+  output.write_text(markdown)
   failed = [t for t in tasks if t.results is None]
   print(f"Wrote {output}: {len(tasks) - len(failed)} of {len(tasks)} jobs have results"
         + (f"; failed: {', '.join(f'{t.study} {t.job.name}' for t in failed)}" if failed else ""))
