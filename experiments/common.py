@@ -124,9 +124,13 @@ def define_flags(fv: flags.FlagValues, **defaults) -> None:
 
 
 def text_spec(fv: flags.FlagValues, **layout) -> TextSpec:
-  """The tokenizer flags; ``layout`` adds e.g. layout='lines', max_lines=..., max_words=... (HAN)."""
+  """The tokenizer flags; ``layout`` adds e.g. layout='lines', max_lines=..., max_words=... (HAN).
+  The text's bytes too (``max_chars``) when the n-gram bag reads char n-grams."""
+  chars = "char_ngrams" in fv and fv.char_ngrams > 0
+  if chars and fv.model != "ngram_bag":
+    raise ConfigError(f"--char_ngrams={fv.char_ngrams} is read by --model=ngram_bag only, not {fv.model}")
   return TextSpec(tokenizer=fv.tokenizer, min_frequency=fv.min_freq, vocab_size=fv.vocab_size,
-                  max_len=fv.max_len, **layout)
+                  max_len=fv.max_len, max_chars=fv.max_chars if chars else "0", **layout)
 
 
 def flag_dataset_options(fv: flags.FlagValues, dataset: str | None = None) -> dict:
@@ -224,6 +228,11 @@ def define_ngram_flags(fv: flags.FlagValues) -> None:
                        flag_values=fv)
   flags.DEFINE_integer("ngrams", 2, "ngram_bag: longest word n-gram (1 = words only, 2 = + bigrams, "
                        "3 = + trigrams).", flag_values=fv)
+  flags.DEFINE_integer("char_ngrams", 0, "ngram_bag: longest char n-gram over the lowercased text's bytes "
+                       "(orders 2..N in their own table of --buckets rows, e.g. 5 for tweets; 0 = none).",
+                       flag_values=fv)
+  flags.DEFINE_string("max_chars", "p95", "--char_ngrams: bytes read per text, an integer or mean | p95 | max "
+                      "of train.", flag_values=fv)
 
 
 def ngram_bag_args(fv: flags.FlagValues) -> dict:
@@ -231,8 +240,9 @@ def ngram_bag_args(fv: flags.FlagValues) -> dict:
   experiments' 100 would triple the bucket table and its Adam update."""
   require(1 <= fv.buckets <= 2 ** 31, f"buckets must be in [1, 2**31], got {fv.buckets}")
   require(1 <= fv.ngrams <= 3, f"ngrams must be 1, 2 or 3, got {fv.ngrams}")
+  require(fv.char_ngrams == 0 or 2 <= fv.char_ngrams <= 6, f"char_ngrams must be 0 or in 2..6, got {fv.char_ngrams}")
   embed = fv.embed if fv["embed"].present else registry.default_kwargs("ngram_bag")["embed"]
-  return {"embed": embed, "buckets": FLAG, "ngrams": FLAG, "dropout": FLAG}
+  return {"embed": embed, "buckets": FLAG, "ngrams": FLAG, "char_ngrams": FLAG, "dropout": FLAG}
 
 
 def define_rnn_impl_flag(fv: flags.FlagValues) -> None:

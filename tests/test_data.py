@@ -15,7 +15,7 @@ from lyric_jax.data.splits import stratified_group_split
 from lyric_jax.data.sources.lyrics_and_features import TCC_FEATURES, read_tcc_ceds
 from lyric_jax.data.sources.synthetic import synthetic_frame
 from lyric_jax.data.table import select_labels
-from lyric_jax.data.tokenize import encode_flat, load_tokenizer, train_tokenizer
+from lyric_jax.data.tokenize import encode_chars, encode_flat, load_tokenizer, text_bytes, train_tokenizer
 
 TCC_COLUMNS = ["artist_name", "track_name", "release_date", "genre", "lyrics", "len"] + TCC_FEATURES
 
@@ -105,6 +105,20 @@ def test_trained_tokenizer_reserves_pad_zero_and_sees_train_only():
   assert tokens.dtype == np.int32 and tokens.shape == (3, 4)
   assert lengths.tolist() == [2, 0, 4]
   assert tokens[0, 1] == tokenizer.token_to_id("[UNK]") and tokens[0, 2:].tolist() == [0, 0]
+
+
+def test_chars_are_lowercased_bytes_with_whitespace_runs_as_one_space():
+  chars, lengths = encode_chars(["Ab  c\n\nD", "", "é" * 5], max_chars=6)
+  assert chars.dtype == np.int32 and chars.shape == (3, 6) and lengths.tolist() == [6, 0, 6]
+  assert bytes(chars[0].tolist()) == b"ab c d" and chars[1].tolist() == [0] * 6
+  assert bytes(chars[2].tolist()) == "ééé".encode()              # UTF-8: two bytes each, cut at 6
+  table = sources.get("synthetic").load(num_examples=40)
+  pre = Preprocessor.fit(table, sorted(table.frame["label"].unique()), TextSpec(max_chars="max"))
+  longest = max(len(text_bytes(t)) for t in table.frame["text"])
+  encoded = pre.encode(table)
+  assert pre.max_chars == longest and encoded["chars"].shape == (40, longest)
+  assert encoded["char_lengths"].max() == longest
+  assert "chars" not in Preprocessor.fit(table, sorted(table.frame["label"].unique()), TextSpec()).encode(table)
 
 
 def test_preprocessor_is_fitted_on_train_only(tmp_path):

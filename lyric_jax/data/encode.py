@@ -27,8 +27,9 @@ class TextSpec:
 
   ``layout='flat'`` gives tokens [N, T] with T = ``max_len``; ``'lines'`` (HAN) splits
   on line breaks into tokens [N, L, W] with L = ``max_lines``, W = ``max_words``.
-  Each cap is a number or a rule over the training counts: 'mean' (study S3), 'p95',
-  or 'max' (pad to the longest, study S0/S2).
+  ``max_chars`` other than '0' adds the text's bytes, chars [N, C] with C = ``max_chars``
+  (char n-gram models). Each cap is a number or a rule over the training counts: 'mean'
+  (study S3), 'p95', or 'max' (pad to the longest, study S0/S2).
   """
   tokenizer: str = "wordlevel"   # 'wordlevel' | 'wordpiece' | 'keras' | path to a tokenizer.json
   min_frequency: int = 2
@@ -38,6 +39,7 @@ class TextSpec:
   layout: str = "flat"           # 'flat' | 'lines'
   max_lines: str = "40"
   max_words: str = "12"
+  max_chars: str = "0"           # '0': no chars array
 
   def __post_init__(self):
     require(self.vocab_size >= 1, f"vocab_size must be at least 1, got {self.vocab_size}")
@@ -45,6 +47,8 @@ class TextSpec:
     require(self.layout in ("flat", "lines"), f"layout must be 'flat' or 'lines', got {self.layout!r}")
     for name in ("max_len", "max_lines", "max_words"):
       check_length_rule(name, getattr(self, name))
+    if str(self.max_chars) != "0":
+      check_length_rule("max_chars", self.max_chars)
 
 
 TARGETS = ("classes", "score")
@@ -64,6 +68,7 @@ class Preprocessor:
   layout: str = "flat"
   max_lines: int = 0
   max_words: int = 0
+  max_chars: int = 0                                   # > 0: encode also gives chars [N, max_chars]
   feature_quantiles: list[list[float]] | None = None   # set: quantile scaling (feature_scaling.py)
 
   @property
@@ -93,7 +98,7 @@ class Preprocessor:
     mean = features.mean(0) if len(features) else np.zeros(features.shape[1])
     std = features.std(0) if len(features) else np.ones(features.shape[1])
     std = np.where(std > 1e-12, std, 1.0)   # a constant feature is centred, not divided by 0
-    tokenizer, max_len, lines = None, 0, {}
+    tokenizer, max_len, lines, max_chars = None, 0, {}, 0
     if text is not None:
       texts = train.frame[TEXT].tolist()
       if text.tokenizer in ("wordlevel", "wordpiece", "keras"):
@@ -113,13 +118,17 @@ class Preprocessor:
                            f"max_lines={text.max_lines!r}, max_words={text.max_words!r}")
       else:
         raise DataError(f"text layout must be 'flat' or 'lines', got {text.layout!r}")
+      if str(text.max_chars) != "0":
+        max_chars = _resolve_max_len(text.max_chars, tokenize.char_counts(texts))
+        _check_padded_size(len(texts), (max_chars,), f"max_chars={text.max_chars!r}")
     labels = list(labels) if target == "classes" else []
     return cls(labels, list(train.feature_names), mean.tolist(), std.tolist(), max_len,
                target=target, tokenizer=tokenizer, layout=text.layout if text is not None else "flat",
-               feature_quantiles=quantiles, **lines)
+               max_chars=max_chars, feature_quantiles=quantiles, **lines)
 
   def encode(self, table: Table) -> dict[str, np.ndarray]:
-    """Arrays for the model: tokens/lengths (if text), features, label (if labelled)."""
+    """Arrays for the model: tokens/lengths (if text), chars/char_lengths (if ``max_chars``),
+    features, label (if labelled)."""
     missing = [f for f in self.feature_names if f not in table.frame]
     if missing:
       raise DataError(f"{table.source} rows lack feature column(s) {missing} the model was trained on")
@@ -130,6 +139,8 @@ class Preprocessor:
     elif self.tokenizer is not None:
       arrays["tokens"], arrays["lengths"] = tokenize.encode_flat(
           self.tokenizer, table.frame[TEXT].tolist(), self.max_len)
+    if self.max_chars:
+      arrays["chars"], arrays["char_lengths"] = tokenize.encode_chars(table.frame[TEXT].tolist(), self.max_chars)
     if self.feature_names:
       raw = table.frame[self.feature_names].to_numpy(np.float64)
       if self.feature_quantiles is not None:

@@ -95,6 +95,33 @@ def encode_flat(tokenizer: Tokenizer, texts: list[str], max_len: int) -> tuple[n
   return tokens, lengths
 
 
+# Runs of whitespace read as one space, as in scikit-learn's char analyzer: line breaks and
+# indentation are layout, not characters.
+_WHITESPACE = re.compile(r"\s\s+")
+
+
+def text_bytes(text: str) -> bytes:
+  """The lowercased UTF-8 bytes that char n-grams are read from (whitespace runs → one space)."""
+  return _WHITESPACE.sub(" ", text.lower()).encode("utf-8")
+
+
+def encode_chars(texts: list[str], max_chars: int) -> tuple[np.ndarray, np.ndarray]:
+  """Byte values int32 [N, max_chars] of each ``text_bytes`` (post-padded with 0, truncated) and
+  true lengths int32 [N]: the input of char n-gram models, beside the token ids."""
+  chars = np.zeros((len(texts), max_chars), np.int32)
+  lengths = np.zeros(len(texts), np.int32)
+  for i, text in enumerate(texts):
+    values = np.frombuffer(text_bytes(text)[:max_chars], np.uint8)
+    chars[i, :len(values)] = values
+    lengths[i] = len(values)
+  return chars, lengths
+
+
+def char_counts(texts: list[str]) -> np.ndarray:
+  """Untruncated byte count per text (for choosing max_chars from the training split)."""
+  return np.array([len(text_bytes(t)) for t in texts])
+
+
 def token_counts(tokenizer: Tokenizer, texts: list[str]) -> np.ndarray:
   """Untruncated token count per text (for choosing max_len from the training split)."""
   return np.array([len(e.ids) for e in tokenizer.encode_batch(list(texts), add_special_tokens=False)])

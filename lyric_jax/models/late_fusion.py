@@ -36,8 +36,8 @@ class NgramResMLP(nn.Module):
 
   @nn.compact
   def __call__(self, batch: Mapping[str, jnp.ndarray], *, train: bool) -> jnp.ndarray:
-    text = NgramBag(self.num_classes, self.vocab_size, self.embed, self.buckets, self.ngrams, self.dropout,
-                    name="text")(batch, train=train)
+    text = NgramBag(self.num_classes, self.vocab_size, self.embed, self.buckets, self.ngrams,
+                    dropout=self.dropout, name="text")(batch, train=train)
     features = ResidualMLP(self.num_classes, self.width, self.blocks, dropout=self.feature_dropout,
                            name="features")(batch, train=train)
     return text + features

@@ -3,7 +3,8 @@
 Joulin et al. 2016 ("Bag of Tricks for Efficient Text Classification"): a linear classifier
 over the averaged vectors of a text's words and its hashed word n-grams. The n-gram ids are
 hashed on device from the batch's token ids, so the data pipeline is the one every flat text
-model reads.
+model reads. With ``char_ngrams`` it also reads the text's bytes (``chars``) and adds the mean
+of their hashed char n-grams (the subword half of fastText, and of a word + char TF-IDF).
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ def hashed_ngrams(tokens: jnp.ndarray, lengths: jnp.ndarray, order: int,
 class NgramBag(nn.Module):
   """Word vectors and hashed n-gram vectors → masked mean [B, D] → dropout → dense [B, C].
 
+  ``char_ngrams`` > 0 (needs ``batch['chars']``, ``batch['char_lengths']``): the masked mean of
+  hashed char 2..char_ngrams-gram vectors from their own table joins the word mean ([B, 2D]).
+  A mean of its own, so a tweet's ~500 char n-grams do not drown its ~30 words.
+
   Two tables rather than one of vocab + buckets rows: the word table is named ``embed``
   with the vocabulary's shape, so pretrained vectors (``--vectors``) and freezing reach it as
   in every text model, and an optimiser mask can single out the large bucket table.
@@ -61,6 +66,7 @@ class NgramBag(nn.Module):
   embed: int = 32
   buckets: int = 2 ** 19
   ngrams: int = 2
+  char_ngrams: int = 0
   dropout: float = 0.0
 
   @nn.compact
@@ -73,5 +79,9 @@ class NgramBag(nn.Module):
       vectors.append(nn.Embed(self.buckets, self.embed, name="ngram_embed")(ngram_ids))  # [B, (n-1)T, D]
       mask.append(ngram_mask)
     pooled = masked_mean(jnp.concatenate(vectors, 1), jnp.concatenate(mask, 1))
+    if self.char_ngrams:
+      char_ids, char_mask = hashed_ngrams(batch["chars"], batch["char_lengths"], self.char_ngrams, self.buckets)
+      char_vectors = nn.Embed(self.buckets, self.embed, name="char_embed")(char_ids)       # [B, (c-1)C, D]
+      pooled = jnp.concatenate([pooled, masked_mean(char_vectors, char_mask)], -1)
     pooled = nn.Dropout(self.dropout, deterministic=not train)(pooled)
     return nn.Dense(self.num_classes)(pooled)

@@ -2,30 +2,49 @@
 
 import json
 
+import pandas as pd
 import pytest
 
 from experiments.experiment import job_spec
-from lyric_jax.data.errors import DataError
+from lyric_jax.data import tokenize
+from lyric_jax.data.encode import Preprocessor
+from lyric_jax.data.errors import ConfigError, DataError
 from tests import sentiment_fixtures as fx
 from tests.e2e.test_lyrics_meta_cli import cli
 
 
-def test_attention_lstm_trains_the_ngram_bag_on_tweets(tmp_path):
+def test_attention_lstm_trains_the_ngram_bag_with_char_ngrams_on_tweets_and_predicts_a_file(tmp_path):
   data = tmp_path / "tweets"
   data.mkdir()
-  fx.tweets(96).to_csv(data / "semeval2017_task4a_tweets_train.csv.gz", index=False)
+  file = data / "semeval2017_task4a_tweets_train.csv.gz"
+  fx.tweets(96).to_csv(file, index=False)
   proc = cli("experiments.attention_lstm", "--task=tweets", "--model=ngram_bag", "--ngrams=3", "--buckets=512",
-             f"--data_dir={data}", f"--workdir={tmp_path}", "--run_name=run", "--epochs=1", "--num_seeds=2",
-             "--batch_size=16", "--progress=false", "--noclassic_baseline")
-  results = json.loads((tmp_path / "run" / "results.json").read_text())
+             "--char_ngrams=4", "--max_chars=max", f"--data_dir={data}", f"--workdir={tmp_path}", "--run_name=run",
+             "--epochs=1", "--num_seeds=2", "--batch_size=16", "--progress=false", "--noclassic_baseline")
+  run_dir = tmp_path / "run"
+  results = json.loads((run_dir / "results.json").read_text())
   assert results["spec"]["model"] == "ngram_bag" and len(results["test"]) == 2
-  assert results["spec"]["model_kwargs"] == {"embed": 32, "buckets": 512, "ngrams": 3, "dropout": 0.2}
+  assert results["spec"]["model_kwargs"] == {"embed": 32, "buckets": 512, "ngrams": 3, "char_ngrams": 4,
+                                             "dropout": 0.2}
+  longest = max(len(tokenize.text_bytes(t)) for t in pd.read_csv(file)["text"])
+  assert 0 < Preprocessor.load(run_dir).max_chars <= longest      # the longest *training* text's bytes
   assert "| accuracy |" in proc.stdout
+  out = tmp_path / "predictions.csv"
+  cli("lyric_jax.predict", f"--run_dir={run_dir}", f"--data_file={file}", f"--output={out}")
+  assert len(pd.read_csv(out)) == 96          # new text is read as the run read it: tokens and bytes
+
+
+def test_char_ngrams_are_the_n_gram_bags_only():
+  with pytest.raises(ConfigError, match="--char_ngrams=5 is read by --model=ngram_bag only"):
+    job_spec("attention_lstm", ["--model=ffnn", "--char_ngrams=5"])
+  with pytest.raises(DataError, match="char_ngrams must be 0 or in 2..6"):
+    job_spec("attention_lstm", ["--model=ngram_bag", "--char_ngrams=9"])
+  assert job_spec("attention_lstm", ["--model=ngram_bag"]).text.max_chars == "0"     # no bytes unless asked
 
 
 def test_review_cnn_regresses_with_the_ngram_bag_and_refuses_bad_orders():
   spec = job_spec("review_cnn", ["--model=ngram_bag", "--embed=16"]).to_json()
-  assert spec["model_kwargs"] == {"embed": 16, "buckets": 2 ** 19, "ngrams": 2, "dropout": 0.2}
+  assert spec["model_kwargs"] == {"embed": 16, "buckets": 2 ** 19, "ngrams": 2, "char_ngrams": 0, "dropout": 0.2}
   assert spec["objective"]["kind"] == "regression"
   with pytest.raises(DataError, match="ngrams must be 1, 2 or 3"):
     job_spec("review_cnn", ["--model=ngram_bag", "--ngrams=4"])

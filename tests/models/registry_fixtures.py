@@ -29,6 +29,19 @@ def tokens(extra: int = 0, seed: int = 0) -> dict:
   return {"tokens": jnp.asarray(ids, jnp.int32), "lengths": jnp.asarray(LENGTHS)}
 
 
+CHAR_LENGTHS = np.array([12, 7, 1, 0], np.int32)
+
+
+def tokens_and_chars(extra: int = 0, seed: int = 0) -> dict:
+  """tokens (as ``tokens``) and the texts' bytes: chars [B, 12 + extra] in 1..255 up to each
+  char length, 0 after it, then ``extra`` garbage bytes; char_lengths [B]."""
+  rng = np.random.default_rng(seed + 1)
+  c = int(CHAR_LENGTHS.max())
+  chars = np.where(np.arange(c) < CHAR_LENGTHS[:, None], rng.integers(1, 256, (B, c)), 0)
+  chars = np.concatenate([chars, rng.integers(1, 256, (B, extra))], axis=1)
+  return {**tokens(extra, seed), "chars": jnp.asarray(chars, jnp.int32), "char_lengths": jnp.asarray(CHAR_LENGTHS)}
+
+
 def features(extra: int = 0, seed: int = 0) -> dict:
   """features [B, F] (no padded axis: ``extra`` does not apply)."""
   del extra
@@ -84,7 +97,8 @@ FIXTURES = {
     "attn_lstm": Fixture({**RECURRENT, "cell": "lstm", "bidirectional": True, "pooling": "attention",
                           "attn_size": 4, "dropout": 0.2}, tokens, attention=("tokens",)),
     "ffnn": Fixture({"embed": 6, "hidden": 5, "dropout": 0.2}, tokens),
-    "ngram_bag": Fixture({"embed": 6, "buckets": 64, "ngrams": 3, "dropout": 0.2}, tokens),
+    "ngram_bag": Fixture({"embed": 6, "buckets": 64, "ngrams": 3, "char_ngrams": 4, "dropout": 0.2},
+                         tokens_and_chars),
     "cnn": Fixture({"embed": 6, "filters": 5, "kernel_size": 3, "dense": 4}, tokens, num_classes=1),
     "bilstm": Fixture({**RECURRENT, "spatial_dropout": 0.5}, tokens),
     "transformer": Fixture({"embed": 8, "heads": 2, "layers": 2, "mlp": 16, "max_len": 16}, tokens,
