@@ -3,11 +3,14 @@
     python -m experiments.attention_lstm --task=imdb --model=attn_lstm --num_seeds=3 \
         --data_dir=../shared/data --explain="This movie is a true gem."
 
-Study protocol by default: 80/10/10 stratified split, word-level vocabulary of
-training words seen >= 5 times (+ PAD, UNK), length cut at the mean training length,
-batch 64, Adam, 15 epochs, best epoch by validation F1 (positive class for IMDB,
-macro for tweets). The study's sigmoid + BCE head is a 2-logit softmax + CE here:
-the same model (sigmoid(z1 - z0)), so binary and 3-class runs share one pipeline.
+By default (``--recipe=best``) each flag not given takes the best recipe measured on val for
+the task and model (``RECIPES``; RESULTS.md S3), e.g. the attention LSTM over whole reviews in
+length buckets on a cosine schedule. ``--recipe=study`` is the study's protocol (the flag
+defaults): 80/10/10 stratified split, word-level vocabulary of training words seen >= 5 times
+(+ PAD, UNK), length cut at the mean training length, batch 64, Adam, 15 epochs, best epoch
+by validation F1 (positive class for IMDB, macro for tweets). The study's sigmoid + BCE head
+is a 2-logit softmax + CE here: the same model (sigmoid(z1 - z0)), so binary and 3-class runs
+share one pipeline.
 """
 
 from absl import app, flags
@@ -25,6 +28,26 @@ MODELS = {
     "transformer": {"embed": FLAG, "heads": FLAG, "layers": FLAG, "mlp": Flag("hidden"), "dropout": FLAG,
                     "pooling": FLAG, "max_len": Flag("max_positions")},
 }
+
+# (task, model) → the flags of its best recipe, each chosen on val against the study's protocol
+# (issue 17; the S3 jobs in experiments/studies/s3.py are these, RESULTS.md has their numbers).
+RNN_SIZES = {"embed": "64", "hidden": "64", "attn_size": "64"}    # the 2-core CPU budget
+COSINE = {"schedule": "cosine", "patience": "0"}
+RECIPES = {
+    ("imdb", "attn_lstm"): {**RNN_SIZES, **COSINE, "max_len": "p95", "length_buckets": "8", "epochs": "4",
+                            "warmup": "0.05", "lr": "2e-3"},
+    ("imdb", "ngram_bag"): {**COSINE, "ngrams": "2", "embed": "64", "max_len": "max", "length_buckets": "8",
+                            "lr": "3e-3", "epochs": "6"},
+}
+
+
+def recipe(fv: flags.FlagValues) -> dict[str, str]:
+  return RECIPES.get((fv.task, fv.model), {})
+
+
+def recipe_flags(task: str, model: str) -> tuple[str, ...]:
+  """The recipe as command-line flags (a study job that runs it)."""
+  return (f"--task={task}", f"--model={model}", *(f"--{k}={v}" for k, v in RECIPES[task, model].items()))
 
 
 def define_flags(fv: flags.FlagValues) -> None:
@@ -66,7 +89,7 @@ def make_spec(fv: flags.FlagValues):
                           dataset=fv.task, dataset_options={"splits": ["train"]})
 
 
-EXPERIMENT = Experiment(define_flags, make_spec)
+EXPERIMENT = Experiment(define_flags, make_spec, recipe=recipe)
 
 if __name__ == "__main__":
   EXPERIMENT.cli()

@@ -15,7 +15,7 @@ import importlib
 import logging as std_logging
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import jax
 from absl import app, flags, logging
@@ -41,25 +41,45 @@ class Experiment:
 
   ``after_run(fv, run_dir, results, args)`` runs after the report (e.g. scoring custom texts),
   ``args`` being the command line's positional arguments.
+
+  ``recipe(fv)``: the flags (name → command-line value) of the best recipe measured on val for
+  the parsed task and model. With it the experiment has ``--recipe``: ``best`` (the default)
+  gives each flag not on the command line its recipe value, ``study`` keeps the flag defaults,
+  the study's protocol. Flags given on the command line always win.
   """
   define_flags: Callable[[flags.FlagValues], None]
   make_spec: Callable[[flags.FlagValues], RunSpec]
   after_run: Callable[[flags.FlagValues, Path, Results, list[str]], None] | None = None
+  recipe: Callable[[flags.FlagValues], Mapping[str, str]] | None = None
 
   def spec(self, argv: Sequence[str]) -> RunSpec:
     """The RunSpec this experiment's command line with flags ``argv`` runs; ``ConfigError`` if refused."""
     fv = flags.FlagValues()
-    self.define_flags(fv)
+    self._define(fv)
     try:
       fv(["experiment", *argv])
-      return self.make_spec(fv)
+      return self._spec(fv)
     except _REFUSED as e:
       raise ConfigError(str(e)) from None
 
   def cli(self) -> None:
     """The command line: absl's global flags, then ``run`` (user errors as one ``error:`` line)."""
-    self.define_flags(flags.FLAGS)
+    self._define(flags.FLAGS)
     app.run(self._main)
+
+  def _define(self, fv: flags.FlagValues) -> None:
+    self.define_flags(fv)
+    if self.recipe is not None:
+      flags.DEFINE_enum("recipe", "best", ["best", "study"], "best: each flag not given takes the value of the "
+                        "best recipe measured on val for this task and model (RESULTS.md); study: the flag "
+                        "defaults, the study's protocol.", flag_values=fv)
+
+  def _spec(self, fv: flags.FlagValues) -> RunSpec:
+    if self.recipe is not None and fv.recipe == "best":
+      for name, value in self.recipe(fv).items():
+        if not fv[name].present:
+          fv[name].parse(value)    # as if given: marks it present, as flags that read .present expect
+    return self.make_spec(fv)
 
   def _main(self, argv: list[str]) -> None:
     fv = flags.FLAGS
@@ -67,7 +87,7 @@ class Experiment:
     if fv.distributed:
       jax.distributed.initialize(fv.coordinator_address, fv.num_processes, fv.process_id)
     try:
-      spec = self.make_spec(fv)
+      spec = self._spec(fv)
       run_dir = Path(fv.workdir) / (fv.run_name or default_run_name(spec))
       results = run(spec, run_dir, fv.data_dir, fv.overwrite, fv.min_free_mb)
       print(results_markdown(results))

@@ -6,6 +6,7 @@ import importlib
 import pytest
 from absl import flags
 
+from experiments.attention_lstm import recipe_flags
 from experiments.experiment import job_spec
 from lyric_jax.data.errors import ConfigError
 from lyric_jax.models import cudnn_lstm, registry
@@ -49,6 +50,23 @@ def test_list_flags_are_integer_tuples_and_a_model_fills_an_unset_one():
   assert job_spec("spotify", ["--model=dense_lstm", "--lstm=32"]).model_kwargs["lstm"] == (32,)
   assert job_spec("lyrics_meta", ["--model=meta", "--meta_hidden=4,2"]).model_kwargs == {"hidden": (4, 2),
                                                                                           "dropout": 0.0}
+
+
+def test_the_default_recipe_is_the_best_measured_one_and_given_flags_win():
+  best = job_spec("attention_lstm", ["--task=imdb"])
+  assert best == job_spec("attention_lstm", list(recipe_flags("imdb", "attn_lstm")))
+  assert best.text.max_len == "p95" and best.fit.length_buckets == 8 and best.fit.schedule == "cosine"
+  assert best.model_kwargs["hidden"] == 64
+  mine = job_spec("attention_lstm", ["--task=imdb", "--lr=1e-3", "--epochs=2"])
+  assert mine.fit.learning_rates == (1e-3,) and mine.fit.epochs == 2 and mine.text.max_len == "p95"
+  study = job_spec("attention_lstm", ["--task=imdb", "--recipe=study"])
+  assert study.text.max_len == "mean" and study.fit.length_buckets == 1 and study.fit.epochs == 15
+  assert study.model_kwargs["hidden"] == 128
+  ngram = job_spec("attention_lstm", ["--task=imdb", "--model=ngram_bag"])
+  assert ngram.model_kwargs["embed"] == 64 and ngram.text.max_len == "max"   # as if --embed were given
+  assert job_spec("attention_lstm", ["--model=ffnn"]) == job_spec("attention_lstm", ["--model=ffnn", "--recipe=study"])
+  with pytest.raises(ConfigError, match="Unknown command line flag 'recipe'"):
+    job_spec("han", ["--recipe=study"])                      # only experiments with measured recipes have one
 
 
 def test_sample_weights_balance_classes_on_request_and_score_bins_by_default_in_s2():

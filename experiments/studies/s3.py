@@ -1,5 +1,6 @@
 """S3 (issue 4): attention-LSTM sentiment on IMDB (binary) and SemEval tweets (3-class)."""
 
+from experiments.attention_lstm import recipe_flags
 from experiments.studies import Job, Study
 
 # The study's example sentences; the attention heatmaps land in the run dir (attention_<i>.png).
@@ -17,7 +18,8 @@ PRODUCT_REVIEWS = (
     "Extremely let down by this product. It feels cheaply made, doesn't perform as promised, and was a complete "
     "waste of money. I wouldn't recommend it to anyone.",
 )
-RNN = ("--embed=64", "--hidden=64")
+# The study's protocol (the experiment's flag defaults) at the CPU budget's sizes.
+RNN = ("--recipe=study", "--embed=64", "--hidden=64")
 ATTENTION = ("--model=attn_lstm", *RNN, "--attn_size=64")
 
 
@@ -28,21 +30,20 @@ def explain(texts) -> tuple[str, ...]:
 IMDB = (
     Job("imdb-attn_lstm", "attention_lstm",
         ("--task=imdb", *ATTENTION, "--epochs=3", "--patience=2", *explain(REVIEWS)), "imdb"),
-    Job("imdb-ffnn", "attention_lstm", ("--task=imdb", "--model=ffnn", "--hidden=64", "--epochs=15", "--patience=3"),
+    Job("imdb-ffnn", "attention_lstm", ("--task=imdb", "--recipe=study", "--model=ffnn", "--hidden=64", "--epochs=15",
+                                        "--patience=3"),
         "imdb"),
     Job("imdb-rnn", "attention_lstm", ("--task=imdb", "--model=rnn", *RNN, "--epochs=5"), "imdb"),
 )
-# Ours (issue 17): a fastText-style bag of words and hashed bigrams over the whole review.
-NGRAM = ("--model=ngram_bag", "--ngrams=2", "--embed=32", "--max_len=p95", "--lr=3e-3", "--schedule=cosine",
-         "--patience=0")
-IMDB_NGRAM = Job("imdb-ngram", "attention_lstm", ("--task=imdb", *NGRAM, "--epochs=6"), "imdb")
-TWEETS_NGRAM = Job("tweets-ngram", "attention_lstm", ("--task=tweets", *NGRAM, "--buckets=262144", "--epochs=5"),
-                   "tweets")
+# Ours (issue 17): a fastText-style bag of words and hashed bigrams; the experiment's default
+# recipe for --model=ngram_bag (experiments/attention_lstm.py RECIPES, chosen on val).
+IMDB_NGRAM = Job("imdb-ngram", "attention_lstm", recipe_flags("imdb", "ngram_bag"), "imdb")
+TWEETS_NGRAM = Job("tweets-ngram", "attention_lstm",
+                   ("--task=tweets", "--recipe=study", "--model=ngram_bag", "--ngrams=2", "--embed=32", "--max_len=p95",
+                    "--lr=3e-3", "--schedule=cosine", "--patience=0", "--buckets=262144", "--epochs=5"), "tweets")
 # Ours (issues 16–17): the attention LSTM over whole reviews (p95: 708 tokens), in 8 length buckets,
-# with a cosine schedule (chosen on val over the study's constant 1e-3, 3 epochs).
-IMDB_WHOLE = Job("imdb-attn_lstm-whole", "attention_lstm",
-                 ("--task=imdb", *ATTENTION, "--max_len=p95", "--length_buckets=8", "--epochs=4", "--patience=0",
-                  "--schedule=cosine", "--warmup=0.05", "--lr=2e-3"), "imdb")
+# with a cosine schedule (chosen on val over the study's constant 1e-3, 3 epochs): the default recipe.
+IMDB_WHOLE = Job("imdb-attn_lstm-whole", "attention_lstm", recipe_flags("imdb", "attn_lstm"), "imdb")
 TWEETS = Job("tweets-attn_lstm", "attention_lstm",
              ("--task=tweets", *ATTENTION, "--epochs=4", "--patience=2", *explain(PRODUCT_REVIEWS)), "tweets")
 

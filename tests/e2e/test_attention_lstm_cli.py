@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 STUDY_SENTENCE = "This movie is a true gem. The remarkable visuals and stellar performances!"
 UNKNOWN_ONLY = "zyzzyva quixotically flibbertigibbet"
 # Tiny sizes and unroll 1 keep compiles short; the protocol flags are the study's defaults.
-TINY = ["--epochs=2", "--num_seeds=2", "--batch_size=16", "--embed=8", "--hidden=8", "--attn_size=8",
+TINY = ["--recipe=study", "--epochs=2", "--num_seeds=2", "--batch_size=16", "--embed=8", "--hidden=8", "--attn_size=8",
         "--unroll=1", "--progress=false"]
 
 
