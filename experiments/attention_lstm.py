@@ -38,6 +38,11 @@ RECIPES = {
                             "warmup": "0.05", "lr": "2e-3"},
     ("imdb", "ngram_bag"): {**COSINE, "ngrams": "2", "embed": "64", "max_len": "max", "length_buckets": "8",
                             "lr": "3e-3", "epochs": "6"},
+    # Tweets: class-balanced losses for the macro metrics (as the classic baseline's class weights).
+    ("tweets", "attn_lstm"): {**RNN_SIZES, **COSINE, "sample_weights": "inverse_bin", "max_len": "p95",
+                              "epochs": "6", "warmup": "0.05", "lr": "2e-3"},
+    ("tweets", "ngram_bag"): {**COSINE, "sample_weights": "inverse_bin", "ngrams": "2", "char_ngrams": "5",
+                              "embed": "32", "buckets": "262144", "max_len": "p95", "lr": "3e-3", "epochs": "3"},
 }
 
 

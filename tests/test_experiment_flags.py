@@ -70,8 +70,9 @@ def test_the_default_recipe_is_the_best_measured_one_and_given_flags_win():
 
 
 def test_sample_weights_balance_classes_on_request_and_score_bins_by_default_in_s2():
-  assert job_spec("attention_lstm", ["--task=tweets"]).objective.sample_weights == "none"
-  balanced = job_spec("attention_lstm", ["--task=tweets", "--sample_weights=inverse_bin"]).objective
+  assert job_spec("attention_lstm", ["--task=tweets", "--recipe=study"]).objective.sample_weights == "none"
+  assert job_spec("attention_lstm", ["--task=imdb"]).objective.sample_weights == "none"
+  balanced = job_spec("attention_lstm", ["--task=tweets", "--recipe=study", "--sample_weights=inverse_bin"]).objective
   assert balanced.sample_weights == "inverse_bin" and balanced.kind == "classification"
   assert job_spec("review_cnn", []).objective.sample_weights == "inverse_bin"     # the study's score bins
   assert job_spec("review_cnn", ["--loss=huber"]).objective.loss == "huber"
