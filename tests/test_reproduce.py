@@ -119,6 +119,9 @@ def test_merging_replaces_only_the_rewritten_studies_and_keeps_their_order():
   assert merged.startswith("# Results\n\nWritten by A.\n\nSections S3, S7 rewritten by `B` on ")
   bodies = [line for line in merged.splitlines() if line.startswith(("old", "new"))]
   assert bodies == ["old 0", "new 3", "old 4", "new 7"] and "Written by B" not in merged
+  again = markdown.merge_studies(merged, new, "C")
+  assert "rewritten by `B`" not in again and again.count("Sections S3, S7 rewritten by `C`") == 1
+  assert "rewritten by `B`" in markdown.merge_studies(merged, new.split("## S7")[0], "C")   # S7's not redone
   with pytest.raises(ValueError, match="no study section"):
     markdown.merge_studies(old, "# Results\n", "B")
 

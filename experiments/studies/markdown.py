@@ -61,6 +61,7 @@ def results_markdown(studies, planned: dict, options, command: str) -> str:
 
 
 STUDY_HEADING = re.compile(r"^## (S\d+) ", re.M)
+REWRITE_NOTE = re.compile(r"Sections ((?:S\d+, )*S\d+) rewritten by ")
 
 
 def merge_studies(old: str, new: str, command: str) -> str:
@@ -77,8 +78,11 @@ def merge_studies(old: str, new: str, command: str) -> str:
     raise ValueError("the new results hold no study section")
   note = (f"Sections {', '.join(rewritten)} rewritten by `{command}` on {datetime.date.today().isoformat()}, "
           "the others kept.")
+  # An earlier note about only these sections is stale now.
+  paragraphs = [p for p in header.rstrip("\n").split("\n\n")
+                if not ((m := REWRITE_NOTE.match(p)) and set(m[1].split(", ")) <= set(rewritten))]
   merged = {**sections, **rewritten}
-  return header.rstrip("\n") + "\n\n" + note + "\n\n" + "".join(
+  return "\n\n".join(paragraphs) + "\n\n" + note + "\n\n" + "".join(
       merged[key].rstrip("\n") + "\n\n" for key in merged).rstrip("\n") + "\n"
 
 
