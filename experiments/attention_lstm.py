@@ -81,6 +81,7 @@ def define_flags(fv: flags.FlagValues) -> None:
                        flag_values=fv)
   common.define_rnn_impl_flag(fv)   # attn_lstm's LSTM
   common.define_ngram_flags(fv)
+  common.define_vectors_flags(fv)
   common.define_flags(fv, dataset="imdb", epochs=15, batch_size=64, lr=["1e-3"], max_len="mean",
                       tokenizer="wordlevel", min_freq=5, vocab_size=1_000_000, select_metric="f1")
 

@@ -18,6 +18,7 @@ from experiments.model_config import FLAG, Flag, model_kwargs
 from lyric_jax.data.encode import TextSpec
 from lyric_jax.data.errors import ConfigError, DataError, require
 from lyric_jax.data.feature_scaling import FEATURE_TRANSFORMS
+from lyric_jax.data.glove import EmbeddingSpec
 from lyric_jax.data.grouping import GROUPINGS
 from lyric_jax.models import cudnn_lstm, registry
 from lyric_jax.models.recurrent import IMPLS
@@ -123,6 +124,23 @@ def define_flags(fv: flags.FlagValues, **defaults) -> None:
                     "tuned on val) on the same split and report it beside the net.", flag_values=fv)
 
 
+def define_vectors_flags(fv: flags.FlagValues, frozen_with_vectors: bool = False) -> None:
+  """--vectors / --freeze_embedding for text models (their token table, 'embed'); read by ``base_spec``.
+  ``frozen_with_vectors``: the study froze pretrained vectors (S2), so that is the default there."""
+  flags.DEFINE_string("vectors", None, "GloVe-format word vectors to start the token embedding from (a path, or "
+                      "a file name in the data dir, e.g. glove.6B.100d.txt, or the output of "
+                      "experiments.word_vectors for this split); unset = trained from scratch. --embed must "
+                      "match their dimension.", flag_values=fv)
+  flags.DEFINE_bool("freeze_embedding", None if frozen_with_vectors else False,
+                    "Freeze the token embedding" + (" (default: frozen iff --vectors is set)." if frozen_with_vectors
+                                                     else "."), flag_values=fv)
+
+
+def embedding_spec(fv: flags.FlagValues) -> EmbeddingSpec:
+  freeze = fv.freeze_embedding if fv.freeze_embedding is not None else bool(fv.vectors)
+  return EmbeddingSpec(vectors=fv.vectors, freeze=freeze)
+
+
 def text_spec(fv: flags.FlagValues, **layout) -> TextSpec:
   """The tokenizer flags; ``layout`` adds e.g. layout='lines', max_lines=..., max_words=... (HAN).
   The text's bytes too (``max_chars``) when the n-gram bag reads char n-grams."""
@@ -194,6 +212,8 @@ def base_spec(fv: flags.FlagValues, experiment: str, model: str, model_args: Map
     raise ConfigError(f"--label_smoothing is for classification; {experiment} trains a {fields['objective'].kind}")
   fields.setdefault("objective",
                     ObjectiveSpec(label_smoothing=fv.label_smoothing, sample_weights=fv.sample_weights))
+  if "vectors" in fv:
+    fields.setdefault("embedding", embedding_spec(fv))
   if not features and fv.feature_transform != "standard":
     raise ConfigError(f"--feature_transform={fv.feature_transform}: {experiment} --model={model} reads no features")
   return RunSpec(experiment=experiment, dataset=dataset or fv.dataset, model=model,
@@ -287,6 +307,7 @@ def rnn_experiment(experiment: str, cell: str, embed: int, hidden: int) -> Exper
     flags.DEFINE_integer("unroll", 1, "Scan unroll factor (speed only).", flag_values=fv)
     define_rnn_impl_flag(fv)
     define_ngram_flags(fv)
+    define_vectors_flags(fv)
     define_flags(fv, **S0_PROTOCOL)
 
   def make_spec(fv: flags.FlagValues) -> RunSpec:

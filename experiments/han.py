@@ -32,6 +32,7 @@ def define_flags(fv: flags.FlagValues) -> None:
                       flag_values=fv)
   flags.DEFINE_string("max_words", "12", "Tokens per line: an integer, or mean | p95 | max of train.",
                       flag_values=fv)
+  common.define_vectors_flags(fv)
   common.define_flags(fv, **common.S0_PROTOCOL)
 
 

@@ -16,7 +16,6 @@ from absl import flags
 from experiments import common
 from experiments.experiment import Experiment
 from experiments.model_config import FLAG
-from lyric_jax.data.glove import EmbeddingSpec
 from lyric_jax.report import plots
 from lyric_jax.run.results import best_replica
 from lyric_jax.run.rundir import CUSTOM_PREDICTIONS_PNG
@@ -35,10 +34,7 @@ def define_flags(fv: flags.FlagValues) -> None:
                     flag_values=fv)
   flags.DEFINE_integer("embed", 100, "Embedding size (must match --vectors' dimension; ngram_bag: 32 unless given).",
                        flag_values=fv)
-  flags.DEFINE_string("vectors", None, "GloVe-format vectors (path, or file name in the data dir, "
-                      "e.g. glove.6B.100d.txt); unset = embedding trained from scratch.", flag_values=fv)
-  flags.DEFINE_bool("freeze_embedding", None, "Freeze the embedding (default: frozen iff --vectors is set).",
-                    flag_values=fv)
+  common.define_vectors_flags(fv, frozen_with_vectors=True)
   flags.DEFINE_integer("filters", 128, "CNN: Conv1D filters.", flag_values=fv)
   flags.DEFINE_integer("kernel_size", 5, "CNN: Conv1D kernel width.", flag_values=fv)
   flags.DEFINE_integer("dense", 64, "CNN: dense layer after the max-pool (linear, as in the study).", flag_values=fv)
@@ -66,14 +62,12 @@ def define_flags(fv: flags.FlagValues) -> None:
 def make_spec(fv: flags.FlagValues):
   options = {"synthetic_reviews": {"num_examples": fv.num_examples, "seed": fv.split_seed},
              "metal_archives": {"on_bad_title": fv.bad_titles}}.get(fv.dataset, {})
-  freeze = fv.freeze_embedding if fv.freeze_embedding is not None else bool(fv.vectors)
   args = common.ngram_bag_args(fv) if fv.model == "ngram_bag" else MODELS[fv.model]
   return common.base_spec(
       fv, "review_cnn", fv.model, args, text=True, features=False,
       dataset_options=options,
       objective=ObjectiveSpec(kind="regression", loss=fv.loss, sample_weights=fv.sample_weights,
                               weight_bins=fv.weight_bins),
-      embedding=EmbeddingSpec(vectors=fv.vectors, freeze=freeze),
       train_subsample=fv.train_subsample)
 
 

@@ -106,3 +106,18 @@ def embedding_matrix(path: str | Path, vocab: Mapping[str, int],
   coverage = {"file": str(path), "dim": dim, "vocab_words": len(words), "hits": len(found),
               "misses": len(words) - len(found)}
   return matrix, coverage
+
+
+def write_vectors(path: str | Path, vocab: Mapping[str, int], matrix: np.ndarray,
+                  special: tuple[str, ...] = (PAD, UNK)) -> int:
+  """Writes ``vocab``'s words (not the special tokens) with their rows of ``matrix`` as a GloVe
+  text file, in id order, so ``embedding_matrix`` (``--vectors``) reads it back; returns the
+  number of words. Written beside the target and renamed into place, so a kill leaves no half file."""
+  path = Path(path)
+  words = sorted((i, w) for w, i in vocab.items() if w not in special and " " not in w)
+  tmp = path.with_name(path.name + ".partial")
+  with open(tmp, "w", encoding="utf-8") as f:
+    for i, word in words:
+      f.write(word + " " + " ".join(f"{x:.6g}" for x in matrix[i]) + "\n")
+  tmp.replace(path)
+  return len(words)

@@ -122,9 +122,14 @@ def char_counts(texts: list[str]) -> np.ndarray:
   return np.array([len(text_bytes(t)) for t in texts])
 
 
+def encode_ids(tokenizer: Tokenizer, texts: list[str]) -> list[list[int]]:
+  """Each text's untruncated token ids."""
+  return [e.ids for e in tokenizer.encode_batch(list(texts), add_special_tokens=False)]
+
+
 def token_counts(tokenizer: Tokenizer, texts: list[str]) -> np.ndarray:
   """Untruncated token count per text (for choosing max_len from the training split)."""
-  return np.array([len(e.ids) for e in tokenizer.encode_batch(list(texts), add_special_tokens=False)])
+  return np.array([len(ids) for ids in encode_ids(tokenizer, texts)])
 
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lyric_jax.data import download, sources
+from lyric_jax.data import download, glove, sources
 from lyric_jax.data.batches import SAMPLE_WEIGHT
 from lyric_jax.data.encode import Preprocessor
 from lyric_jax.data.errors import DataError
@@ -21,6 +21,7 @@ from lyric_jax.data.label_maps import apply_label_map
 from lyric_jax.data.splits import SPLITS, balanced_group_split, stratified_group_split
 from lyric_jax.data.table import LABEL, Table, select_labels
 from lyric_jax.data.weights import balancing_weights, score_bins
+from lyric_jax.pretrain import provenance
 from lyric_jax.run import artifacts, build, rundir
 from lyric_jax.run.results import Results
 from lyric_jax.run.spec import RunSpec, resume_diffs
@@ -111,6 +112,8 @@ def _train(spec: RunSpec, run_dir: Path, table: Table, data_dir: str | None, min
   groups = split_groups(table, spec.grouping)
   print(groups.describe())
   which = assign_splits(table, spec, groups)
+  if spec.embedding.vectors:
+    provenance.check_held_out(glove.find_vectors(spec.embedding.vectors, data_dir), which)
   if is_primary():
     with writing(run_dir, "the split"):
       artifacts.write_split(run_dir, table, which)
