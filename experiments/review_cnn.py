@@ -23,7 +23,8 @@ from lyric_jax.train.objectives import ObjectiveSpec
 
 # --model → its registry model's arguments.
 MODELS = {
-    "cnn": {"embed": FLAG, "filters": FLAG, "kernel_size": FLAG, "dense": FLAG, "dropout": FLAG},
+    "cnn": {"embed": FLAG, "filters": FLAG, "kernel_size": FLAG, "dense": FLAG, "dropout": FLAG,
+            "batch_norm": FLAG},
     "bilstm": {"embed": FLAG, "hidden": FLAG, "spatial_dropout": FLAG, "dropout": FLAG, "unroll": FLAG},
 }
 
@@ -37,6 +38,8 @@ def define_flags(fv: flags.FlagValues) -> None:
   common.define_vectors_flags(fv, frozen_with_vectors=True)
   flags.DEFINE_integer("filters", 128, "CNN: Conv1D filters.", flag_values=fv)
   flags.DEFINE_integer("kernel_size", 5, "CNN: Conv1D kernel width.", flag_values=fv)
+  flags.DEFINE_bool("batch_norm", True, "CNN: BatchNorm after the convolution (the study's); its running "
+                    "averages, not the batch's statistics, are what evaluation reads.", flag_values=fv)
   flags.DEFINE_integer("dense", 64, "CNN: dense layer after the max-pool (linear, as in the study).", flag_values=fv)
   flags.DEFINE_float("dropout", 0.2, "CNN: dropout after the dense layer; BiLSTM, ngram_bag: before the head.",
                      flag_values=fv)
