@@ -111,13 +111,19 @@ def sgns_loss(params: dict, centres: jax.Array, contexts: jax.Array, negatives: 
   return -jnp.sum((positive + negative) * mask) / jnp.maximum(mask.sum(), 1.0)
 
 
-def make_step(tx: optax.GradientTransformation, noise_logits: jax.Array, negatives: int) -> Callable:
+def draw_negatives(key: jax.Array, noise_cdf: jax.Array, shape: tuple[int, ...]) -> jax.Array:
+  """Word ids drawn by inverting the (unnormalised) noise CDF, a binary search per draw: a
+  Gumbel-max draw (``jax.random.categorical``) makes vocabulary-many random numbers per draw."""
+  u = jax.random.uniform(key, shape) * noise_cdf[-1]
+  return jnp.minimum(jnp.searchsorted(noise_cdf, u, side="right"), noise_cdf.shape[0] - 1)
+
+
+def make_step(tx: optax.GradientTransformation, noise_cdf: jax.Array, negatives: int) -> Callable:
   """One jitted update; its negatives come from (key, step), so a resumed run draws the same ones."""
 
   @jax.jit
   def step(params, opt_state, key, step_index, centres, contexts, mask):
-    drawn = jax.random.categorical(jax.random.fold_in(key, step_index), noise_logits,
-                                   shape=(centres.shape[0], negatives))
+    drawn = draw_negatives(jax.random.fold_in(key, step_index), noise_cdf, (centres.shape[0], negatives))
     loss, grads = jax.value_and_grad(sgns_loss)(params, centres, contexts, drawn, mask)
     updates, opt_state = tx.update(grads, opt_state, params)
     return optax.apply_updates(params, updates), opt_state, loss
@@ -139,8 +145,7 @@ def train(corpus: Corpus, config: SkipGramConfig, checkpoint_dir: str | Path,
   """([V, dim] input vectors, mean loss per epoch), resuming from ``checkpoint_dir``'s newest epoch."""
   counts = corpus.counts()
   keep = keep_probabilities(counts, config.subsample)
-  noise = counts.astype(np.float64) ** NOISE_POWER
-  noise_logits = jnp.asarray(np.where(noise > 0, np.log(np.maximum(noise, 1e-30)), -np.inf), jnp.float32)
+  noise_cdf = jnp.asarray(np.cumsum(counts.astype(np.float64) ** NOISE_POWER), jnp.float32)
   # Steps per epoch vary with the random subsampling: the schedule's length uses the expected count.
   expected_pairs = 2 * sum((config.window - d + 1) / config.window for d in range(1, config.window + 1)) \
       * float((keep[corpus.tokens]).sum())
@@ -150,7 +155,7 @@ def train(corpus: Corpus, config: SkipGramConfig, checkpoint_dir: str | Path,
   params = init_params(jax.random.fold_in(key, 0), corpus.vocab_size, config.dim)
   state = {TRAIN_STATE: {"params": params, "opt_state": tx.init(params)}, BEST: {"vectors": params["in"]},
            "step": np.zeros((), np.int64), "losses": np.zeros(config.epochs, np.float32)}
-  step_fn = make_step(tx, noise_logits, config.negatives)
+  step_fn = make_step(tx, noise_cdf, config.negatives)
   with deferred_interrupts() as interrupts, LoopCheckpointer(checkpoint_dir) as checkpointer:
     restored = checkpointer.restore_latest(state)
     first = 0

@@ -2,6 +2,8 @@
 an interrupted run that resumes to the same vectors, and the GloVe file round trip."""
 
 import chex
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -43,6 +45,14 @@ def test_subsampling_keeps_rare_words_and_thins_frequent_ones():
   p = skipgram.keep_probabilities(np.array([0, 1, 10, 100_000]), threshold=1e-3)
   assert p[1] == 1.0 and p[2] == 1.0 and 0 < p[3] < 0.05
   np.testing.assert_array_equal(skipgram.keep_probabilities(np.array([5, 50]), 0.0), [1.0, 1.0])
+
+
+def test_negatives_follow_the_unigram_distribution_to_the_three_quarters():
+  counts = np.array([0, 0, 16, 1, 81])                         # never a word that never occurs
+  cdf = jnp.asarray(np.cumsum(counts ** skipgram.NOISE_POWER), jnp.float32)
+  drawn = np.asarray(skipgram.draw_negatives(jax.random.key(0), cdf, (200_000,)))
+  expected = counts ** 0.75 / (counts ** 0.75).sum()
+  np.testing.assert_allclose(np.bincount(drawn, minlength=5) / len(drawn), expected, atol=0.005)
 
 
 def test_loss_falls_and_words_of_one_topic_end_closer(tmp_path):
