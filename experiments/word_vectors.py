@@ -43,6 +43,8 @@ flags.DEFINE_integer("epochs", DEFAULTS.epochs, "Passes over the training texts.
 flags.DEFINE_integer("batch_size", DEFAULTS.batch_size, "(centre, context) pairs per step.")
 flags.DEFINE_float("lr", DEFAULTS.lr, "Adam learning rate, decayed linearly to 0.")
 flags.DEFINE_integer("seed", DEFAULTS.seed, "Initialisation, sub-sampling, pair order and negatives.")
+flags.DEFINE_list("neighbours", [], "After training, print each of these words' nearest words (cosine): a "
+                  "quick look at what the vectors learned.")
 flags.DEFINE_bool("overwrite", False, "Discard the checkpoints of an earlier run with other settings.")
 FLAGS = flags.FLAGS
 
@@ -96,7 +98,7 @@ def main(argv: list[str]) -> None:
     settings = {"job": [experiment, *job_argv], "config": dataclasses.asdict(config),
                 "held_out_rows_sha256": provenance.held_out_digest(which)}
     prepare_checkpoints(checkpoints, settings, FLAGS.overwrite)
-    vectors, losses = skipgram.train(corpus, config, checkpoints)
+    vectors, losses = skipgram.train(corpus, config, checkpoints, log=lambda line: print(line, flush=True))
   except (ConfigError, DataError, CheckpointError) as e:
     sys.exit(f"error: {e}")
   except KeyboardInterrupt:
@@ -104,6 +106,8 @@ def main(argv: list[str]) -> None:
   words = glove.write_vectors(out, vocab, vectors)
   sidecar = provenance.write_sidecar(out, which, {**settings, "losses": losses, "words": words})
   print(f"wrote {words:,} {config.dim}-d vectors to {out} ({sidecar.name}: where they came from)")
+  for word in FLAGS.neighbours:
+    print(f"nearest to {word!r}: {', '.join(skipgram.nearest(vectors, vocab, word))}")
 
 
 if __name__ == "__main__":

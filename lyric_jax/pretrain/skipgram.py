@@ -131,6 +131,17 @@ def make_step(tx: optax.GradientTransformation, noise_cdf: jax.Array, negatives:
   return step
 
 
+def nearest(vectors: np.ndarray, vocab: dict[str, int], word: str, k: int = 8) -> list[str]:
+  """The ``k`` words whose vectors have the highest cosine with ``word``'s (none if it is not in ``vocab``)."""
+  if word not in vocab:
+    return []
+  unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+  scores = unit @ unit[vocab[word]]
+  scores[vocab[word]] = -np.inf
+  words = {i: w for w, i in vocab.items()}
+  return [words[i] for i in np.argsort(-scores)[:k] if i in words]
+
+
 def _batches(centres: np.ndarray, contexts: np.ndarray, batch_size: int):
   """Fixed-shape batches (one compile): the last one padded and masked."""
   for start in range(0, len(centres), batch_size):

@@ -23,13 +23,14 @@ TRAIN = ("experiments.lstm", "--dataset=synthetic", "--num_examples=200", f"--em
 def vectors(tmp_path_factory):
   out = tmp_path_factory.mktemp("vectors") / "synthetic.txt"
   proc = cli("experiments.word_vectors", f"--out={out}", f"--dim={DIM}", "--epochs=2", "--batch_size=64",
-             "--", *JOB)
+             "--neighbours=la0,not_a_word", "--", *JOB)
   return out, proc
 
 
 def test_vectors_are_written_with_where_they_came_from(vectors):
   out, proc = vectors
   assert "skip-gram corpus:" in proc.stdout and "epoch 2/2" in proc.stdout
+  assert "nearest to 'la0': " in proc.stdout and "nearest to 'not_a_word': \n" in proc.stdout
   info = json.loads(out.with_name(out.name + ".json").read_text())
   assert info["job"] == list(JOB) and len(info["losses"]) == 2 and info["words"] > 10
   assert all(np.isfinite(info["losses"])) and len(info["held_out_rows_sha256"]) == 64

@@ -65,6 +65,9 @@ def test_loss_falls_and_words_of_one_topic_end_closer(tmp_path):
   cosine = unit @ unit.T
   same, other = cosine[:10, :10][~np.eye(10, dtype=bool)].mean(), cosine[:10, 10:].mean()
   assert same > other + 0.3, (same, other)
+  vocab = {f"w{i}": i for i in range(22)}
+  assert set(skipgram.nearest(vectors, vocab, "w2", k=5)) <= {f"w{i}" for i in range(3, 12)}
+  assert skipgram.nearest(vectors, vocab, "unseen") == []
 
 
 def test_interrupted_run_resumes_to_the_same_vectors(tmp_path):
