@@ -253,6 +253,11 @@ def define_ngram_flags(fv: flags.FlagValues) -> None:
                        flag_values=fv)
   flags.DEFINE_string("max_chars", "p95", "--char_ngrams: bytes read per text, an integer or mean | p95 | max "
                       "of train.", flag_values=fv)
+  flags.DEFINE_enum("bag_weighting", "mean", ["mean", "tfidf"], "ngram_bag: pool the vectors by their mean "
+                    "(fastText), or weigh each distinct word/n-gram by (1 + log tf)·idf (idf fitted on the "
+                    "training split) and L2-normalise, as the classic baseline's TF-IDF does.", flag_values=fv)
+  flags.DEFINE_float("word_dropout", 0.0, "ngram_bag: in training, leave out each word, n-gram and char n-gram "
+                     "with this probability.", flag_values=fv)
 
 
 def ngram_bag_args(fv: flags.FlagValues) -> dict:
@@ -262,7 +267,8 @@ def ngram_bag_args(fv: flags.FlagValues) -> dict:
   require(1 <= fv.ngrams <= 3, f"ngrams must be 1, 2 or 3, got {fv.ngrams}")
   require(fv.char_ngrams == 0 or 2 <= fv.char_ngrams <= 6, f"char_ngrams must be 0 or in 2..6, got {fv.char_ngrams}")
   embed = fv.embed if fv["embed"].present else registry.default_kwargs("ngram_bag")["embed"]
-  return {"embed": embed, "buckets": FLAG, "ngrams": FLAG, "char_ngrams": FLAG, "dropout": FLAG}
+  return {"embed": embed, "buckets": FLAG, "ngrams": FLAG, "char_ngrams": FLAG, "dropout": FLAG,
+          "weighting": Flag("bag_weighting"), "word_dropout": FLAG}
 
 
 def define_rnn_impl_flag(fv: flags.FlagValues) -> None:

@@ -29,6 +29,11 @@ SPECS = {
                           model_kwargs={"embed": 8, "filters": 4, "dense": 4},
                           text=TextSpec(tokenizer="keras", max_len="p95", min_frequency=1),
                           objective=ObjectiveSpec("regression", "mae")),
+    # idf is fitted on the training split and checkpointed: predict must read it, not ones
+    "tfidf_bag": RunSpec(experiment="t", dataset="synthetic", model="ngram_bag", fit=FIT,
+                         dataset_options={"num_examples": 200, "num_classes": 6}, features=False,
+                         model_kwargs={"embed": 8, "buckets": 256, "ngrams": 2, "weighting": "tfidf"},
+                         text=TextSpec(max_len="24", min_frequency=1)),
 }
 
 
@@ -83,7 +88,7 @@ def test_results_json_has_the_ensemble_and_the_classic_baseline(finished):
   assert results.ensemble["replicas"] == 2 and set(results.ensemble["val"]) == set(results.val[0])
   classic = results.classic_baseline
   assert set(classic["test"]) == set(results.test[0]) and classic["fit_seconds"] > 0
-  kind = {"classification": "stack: ", "regression": "TF-IDF"}[spec.objective.kind]
+  kind = "stack: " if spec.features else "TF-IDF"     # text and features, or text alone
   assert classic["name"].startswith(kind) and classic["params"] in [g["params"] for g in classic["grid"]]
 
 
@@ -104,3 +109,21 @@ def test_summaries_of_outputs_do_not_depend_on_the_chunk_size():
     for key in a:
       np.testing.assert_allclose(a[key], b[key], rtol=1e-5, err_msg=key)
   assert whole[0]["count"] == 50 and 0 < whole[0]["top5_accuracy"] < 1
+
+
+def test_the_tfidf_bag_restores_the_idf_fitted_on_its_training_split(finished):
+  spec, run_dir, _, _ = finished
+  if spec.model_kwargs.get("weighting") != "tfidf":
+    pytest.skip("no fitted constants")
+  from lyric_jax.data.encode import Preprocessor
+  from lyric_jax.run import build
+  preprocessor = Preprocessor.load(run_dir)
+  train = split_table(load_table(spec, None), spec)["train"]
+  arrays = preprocessor.encode(train)
+  restored = build.restore(spec, preprocessor, run_dir, {k: v[:2] for k, v in arrays.items() if k != "label"})
+  fitted = build.fitted_constants(restored.model, arrays)
+  assert set(fitted) == {"constants/word_idf", "constants/word_ngram_idf"}
+  for path, idf in fitted.items():
+    assert idf.max() > 1                                               # not the init's ones
+    group, name = path.split("/")
+    np.testing.assert_allclose(np.asarray(restored.model_state[group][name]), np.broadcast_to(idf, (2, *idf.shape)))

@@ -92,6 +92,13 @@ def pretrained_embedding(spec: RunSpec, preprocessor: Preprocessor, model: nn.Mo
   return {EMBEDDING_PARAM: matrix}, coverage
 
 
+def fitted_constants(model: nn.Module, train: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+  """{model_state path: array} the model fits on the training arrays (e.g. the TF-IDF bag's idf);
+  checkpointed with the parameters, so predict reads the training split's values."""
+  fit_constants = getattr(model, "fit_constants", None)
+  return fit_constants(train) if fit_constants is not None else {}
+
+
 @dataclasses.dataclass(frozen=True)
 class Restored:
   """A run's best parameters of every replica, ready to apply."""

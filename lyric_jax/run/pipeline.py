@@ -136,7 +136,7 @@ def _train(spec: RunSpec, run_dir: Path, table: Table, data_dir: str | None, min
   overrides, coverage = build.pretrained_embedding(spec, preprocessor, model, sample, data_dir)
   tx = build.optimizer_for(spec, data["train"])
   result = fit(model, objective, data, spec.fit, run_dir, tx=tx, param_overrides=overrides,
-               min_free_mb=min_free_mb)
+               state_overrides=build.fitted_constants(model, data["train"]), min_free_mb=min_free_mb)
   outputs = {split: predict_outputs(objective, model.apply, result.best["params"], result.best["model_state"],
                                     data[split], spec.fit.eval_batch_size)
              for split in ("val", "test") if split in data}

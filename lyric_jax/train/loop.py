@@ -90,18 +90,20 @@ class FitResult:
 
 def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: FitConfig,
         run_dir: str | Path, *, tx: optax.GradientTransformation, param_overrides: Mapping[str, Any] | None = None,
-        min_free_mb: float = MIN_FREE_MB) -> FitResult:
+        state_overrides: Mapping[str, Any] | None = None, min_free_mb: float = MIN_FREE_MB) -> FitResult:
   """Trains on data['train'], selects on data['val'], reports data['test'] (if present).
 
   ``tx``: the run's optimiser (``run.build.optimizer``; learning rates are set per replica).
 
   ``param_overrides`` ('embed/embedding' → array) replaces freshly initialised
-  parameters in every replica (pretrained vectors); a resumed run restores them instead.
+  parameters in every replica (pretrained vectors), ``state_overrides`` ('constants/word_idf' →
+  array) non-parameter variables (values fitted on the training split); a resumed run restores
+  both instead.
   Before the first step, ``run_dir``'s disk must hold ``min_free_mb`` MiB plus a checkpoint.
   """
   run_dir = Path(run_dir)
   sample = next(iterate_batches(data["train"], cfg.batch_size))
-  loop = initial_loop_state(model, sample, cfg, tx, param_overrides)
+  loop = initial_loop_state(model, sample, cfg, tx, param_overrides, state_overrides)
   check_run_dir(run_dir, min_free_mb, checkpoint_bytes=state_bytes(loop))
   population = len(cfg.replicas)
   with deferred_interrupts() as interrupts, LoopCheckpointer(run_dir / CHECKPOINTS_DIR) as checkpointer:
@@ -175,11 +177,14 @@ def fit(model, objective, data: Mapping[str, Mapping[str, np.ndarray]], cfg: Fit
 
 
 def initial_loop_state(model, sample_batch: dict, cfg: FitConfig, tx: optax.GradientTransformation,
-                       param_overrides: Mapping[str, Any] | None = None) -> dict:
+                       param_overrides: Mapping[str, Any] | None = None,
+                       state_overrides: Mapping[str, Any] | None = None) -> dict:
   """Everything the loop checkpoints, freshly initialised (also the template to restore into)."""
   state = init_population(model, tx, sample_batch, cfg.seeds, cfg.learning_rates)
   if param_overrides:
     state = state.replace(params=override_params(state.params, dict(param_overrides)))
+  if state_overrides:
+    state = state.replace(model_state=override_params(state.model_state, dict(state_overrides)))
   return {
       TRAIN_STATE: state,
       # A copy: the train step donates (frees) the state's buffers.

@@ -83,9 +83,11 @@ def frozen(prefixes: Sequence[str]) -> Callable[[Any], Any]:
 
 
 def override_params(params, overrides: dict[str, Any]):
-  """Population params with named leaves ('embed/embedding') set to the same array in every replica.
+  """Population params (or model_state) with named leaves ('embed/embedding') set to the same
+  array in every replica.
 
-  For pretrained weights (e.g. GloVe): the array has one replica's shape.
+  For pretrained weights (e.g. GloVe) and values fitted on the training split: the array has
+  one replica's shape.
   """
   flat = flax.traverse_util.flatten_dict(params, sep="/")
   for path, value in overrides.items():

@@ -19,13 +19,13 @@ def test_attention_lstm_trains_the_ngram_bag_with_char_ngrams_on_tweets_and_pred
   file = data / "semeval2017_task4a_tweets_train.csv.gz"
   fx.tweets(96).to_csv(file, index=False)
   proc = cli("experiments.attention_lstm", "--task=tweets", "--model=ngram_bag", "--ngrams=3", "--buckets=512",
-             "--char_ngrams=4", "--max_chars=max", f"--data_dir={data}", f"--workdir={tmp_path}", "--run_name=run",
+             "--char_ngrams=4", "--max_chars=max", "--bag_weighting=tfidf", "--word_dropout=0.1", f"--data_dir={data}", f"--workdir={tmp_path}", "--run_name=run",
              "--epochs=1", "--num_seeds=2", "--batch_size=16", "--progress=false", "--noclassic_baseline")
   run_dir = tmp_path / "run"
   results = json.loads((run_dir / "results.json").read_text())
   assert results["spec"]["model"] == "ngram_bag" and len(results["test"]) == 2
   assert results["spec"]["model_kwargs"] == {"embed": 32, "buckets": 512, "ngrams": 3, "char_ngrams": 4,
-                                             "dropout": 0.2}
+                                             "dropout": 0.2, "weighting": "tfidf", "word_dropout": 0.1}
   longest = max(len(tokenize.text_bytes(t)) for t in pd.read_csv(file)["text"])
   assert 0 < Preprocessor.load(run_dir).max_chars <= longest      # the longest *training* text's bytes
   assert "| accuracy |" in proc.stdout
@@ -44,7 +44,8 @@ def test_char_ngrams_are_the_n_gram_bags_only():
 
 def test_review_cnn_regresses_with_the_ngram_bag_and_refuses_bad_orders():
   spec = job_spec("review_cnn", ["--model=ngram_bag", "--embed=16"]).to_json()
-  assert spec["model_kwargs"] == {"embed": 16, "buckets": 2 ** 19, "ngrams": 2, "char_ngrams": 0, "dropout": 0.2}
+  assert spec["model_kwargs"] == {"embed": 16, "buckets": 2 ** 19, "ngrams": 2, "char_ngrams": 0, "dropout": 0.2,
+                                  "weighting": "mean", "word_dropout": 0.0}
   assert spec["objective"]["kind"] == "regression"
   with pytest.raises(DataError, match="ngrams must be 1, 2 or 3"):
     job_spec("review_cnn", ["--model=ngram_bag", "--ngrams=4"])

@@ -97,7 +97,7 @@ FIXTURES = {
     "attn_lstm": Fixture({**RECURRENT, "cell": "lstm", "bidirectional": True, "pooling": "attention",
                           "attn_size": 4, "dropout": 0.2}, tokens, attention=("tokens",)),
     "ffnn": Fixture({"embed": 6, "hidden": 5, "dropout": 0.2}, tokens),
-    "ngram_bag": Fixture({"embed": 6, "buckets": 64, "ngrams": 3, "char_ngrams": 4, "dropout": 0.2},
+    "ngram_bag": Fixture({"embed": 6, "buckets": 64, "ngrams": 3, "char_ngrams": 4, "dropout": 0.2, "word_dropout": 0.2},
                          tokens_and_chars),
     "cnn": Fixture({"embed": 6, "filters": 5, "kernel_size": 3, "dense": 4}, tokens, num_classes=1),
     "bilstm": Fixture({**RECURRENT, "spatial_dropout": 0.5}, tokens),

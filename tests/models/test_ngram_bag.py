@@ -1,11 +1,14 @@
-"""The n-gram bag's on-device hashing (the registry contract test covers shapes, padding, gradients)."""
+"""The n-gram bag's on-device hashing and its TF-IDF pooling (the registry contract test covers the
+mean-pooled bag's shapes, padding, gradients)."""
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from lyric_jax.models import registry
-from lyric_jax.models.ngram_bag import hashed_ngrams
+from lyric_jax.models.ngram_bag import hashed_ngrams, sublinear_tfidf
+from lyric_jax.models.pooling import length_mask
+from tests.model_checks import loss_and_grads
 
 BUCKETS = 1000   # not a power of two: the modulo keeps more than the low bits
 
@@ -44,3 +47,61 @@ def test_unigrams_only_has_no_bucket_table():
   batch = {"tokens": jnp.ones((2, 4), jnp.int32), "lengths": jnp.asarray([4, 2])}
   params = jax.eval_shape(lambda: model.init(jax.random.key(0), batch, train=False))["params"]
   assert set(params) == {"embed", "Dense_0"}
+
+
+# --- weighting='tfidf': the classic baseline's TF-IDF, pooled -----------------------------
+
+CORPUS = [[1, 2, 2, 3, 9], [2, 3, 3, 3], [4, 1, 2], [5, 6, 6, 1, 1, 2, 3], [7, 2]]
+
+
+def _padded(rows, width):
+  tokens = np.zeros((len(rows), width), np.int32)
+  for i, row in enumerate(rows):
+    tokens[i, :len(row)] = row
+  return {"tokens": tokens, "lengths": np.asarray([len(r) for r in rows], np.int32)}
+
+
+def _tfidf_bag(**kwargs):
+  return registry.build("ngram_bag", num_classes=3, vocab_size=10, embed=10, buckets=64,
+                        weighting="tfidf", **kwargs)
+
+
+def test_tfidf_weights_and_idf_equal_sklearns_tfidf_vectorizer():
+  from sklearn.feature_extraction.text import TfidfVectorizer
+  train = _padded(CORPUS, 8)
+  constants = _tfidf_bag(ngrams=1).fit_constants(train)
+  idf = constants["constants/word_idf"]
+  weight, squared_norm = map(np.asarray, sublinear_tfidf(jnp.asarray(train["tokens"]),
+                                                         length_mask(jnp.asarray(train["lengths"]), 8), idf))
+  ours = np.zeros((len(CORPUS), 10))
+  np.add.at(ours, (np.arange(len(CORPUS))[:, None].repeat(8, 1), train["tokens"]), weight)
+  ours /= np.sqrt(squared_norm)[:, None]
+  vectorizer = TfidfVectorizer(analyzer=lambda row: row, sublinear_tf=True, min_df=2)
+  theirs = vectorizer.fit_transform(CORPUS).toarray()
+  words = vectorizer.get_feature_names_out().astype(int)
+  np.testing.assert_allclose(ours[:, words], theirs, rtol=1e-5, atol=1e-6)
+  np.testing.assert_allclose(idf[words], vectorizer.idf_, rtol=1e-6)
+  assert not np.delete(ours, words, axis=1).any()           # words in < 2 texts (4, 5, 6, 7, 9) weigh 0
+
+
+def test_tfidf_bag_ignores_padding_and_trains_every_parameter_but_not_its_idf():
+  model = _tfidf_bag(ngrams=3, char_ngrams=3, word_dropout=0.3)
+  rows = _padded(CORPUS, 8)
+  chars = _padded([[104 + t for t in row] * 2 for row in CORPUS], 16)
+  batch = {**rows, "chars": chars["tokens"], "char_lengths": chars["lengths"]}
+  constants = model.fit_constants(batch)
+  assert set(constants) == {"constants/word_idf", "constants/word_ngram_idf", "constants/char_ngram_idf"}
+  assert all(c.max() > 0 for c in constants.values())
+  variables = model.init(jax.random.key(0), batch, train=False)
+  variables["constants"] = {k.split("/")[1]: jnp.asarray(v) for k, v in constants.items()}
+  logits = model.apply(variables, batch, train=False)
+  longer = {**batch, "tokens": np.pad(batch["tokens"], ((0, 0), (0, 5))),
+            "chars": np.pad(batch["chars"], ((0, 0), (0, 7)))}
+  np.testing.assert_allclose(model.apply(variables, longer, train=False), logits, rtol=1e-5, atol=1e-6)
+  empty = {**batch, "lengths": np.zeros_like(batch["lengths"]), "char_lengths": np.zeros_like(batch["lengths"])}
+  assert np.isfinite(np.asarray(model.apply(variables, empty, train=False))).all()
+  _, grads = loss_and_grads(model, variables, batch, jnp.asarray([0, 1, 2, 0, 1]))
+  for path, grad in jax.tree_util.tree_leaves_with_path(grads):
+    assert np.isfinite(grad).all() and np.abs(grad).sum() > 0, path
+  assert "constants" not in grads     # idf is data, not a parameter
+
