@@ -36,7 +36,12 @@ ARCHITECTURES = {
                                               "attn_size": h}),
     "han": ("han", lambda e, h: {"embed": e, "word_hidden": h // 2, "line_hidden": h // 2, "attn_size": h}),
     "cnn": ("cnn", lambda e, h: {"embed": e, "filters": h, "kernel_size": 5, "dense": 64}),
+    # The n-gram bag, words + hashed bigrams, pooled by their mean (fastText) or by TF-IDF weights.
+    "ngram_bag": ("ngram_bag", lambda e, h: {"embed": e, "ngrams": 2}),
+    "tfidf_bag": ("ngram_bag", lambda e, h: {"embed": e, "ngrams": 2, "weighting": "tfidf"}),
 }
+# The architectures bench.torch_reference has a PyTorch twin of; the others are timed in JAX alone.
+TORCH_REFERENCES = ("bag", "lstm", "gru", "birnn_lstm", "attn_lstm", "han", "cnn")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,7 +12,7 @@ from bench import harness
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("name", ["lstm"])
+@pytest.mark.parametrize("name", ["lstm", "tfidf_bag"])
 def test_harness_times_the_library_train_and_predict_steps(name):
   shape = harness.Shape(batch=4, seq_len=9, embed=8, hidden=8, vocab=50)
   model = harness.build_model(name, shape)
@@ -29,7 +29,7 @@ def test_torch_reference_trains_every_architecture():
   torch = pytest.importorskip("torch")
   from bench import torch_reference
   shape = harness.Shape(batch=4, seq_len=9, embed=8, hidden=8, vocab=50)
-  for name in harness.ARCHITECTURES:
+  for name in harness.TORCH_REFERENCES:
     torch.manual_seed(0)
     model = torch_reference.build(name, shape.vocab, shape.embed, shape.hidden, shape.classes)
     before = [p.detach().clone() for p in model.parameters()]

@@ -93,6 +93,13 @@ def smooth_idf(document_counts: np.ndarray, num_docs: int) -> np.ndarray:
   return np.where(df >= MIN_DF, np.log((1 + num_docs) / (1 + df)) + 1, 0.0).astype(np.float32)
 
 
+def _uniform(scale: float):
+  """fastText's input-vector init, U(-scale, scale) with scale 1/dim. The TF-IDF sum is L2-normalised,
+  so with the default init (unit-norm rows) a text's random start would be as long as what it
+  learns, and a rare n-gram keeps its random part: small rows start it near the baseline's zero."""
+  return lambda key, shape, dtype=jnp.float32: jax.random.uniform(key, shape, dtype, -scale, scale)
+
+
 class NgramBag(nn.Module):
   """Word vectors and hashed n-gram vectors → masked mean (or TF-IDF sum) [B, D] → dropout → dense [B, C].
 
@@ -147,7 +154,8 @@ class NgramBag(nn.Module):
 
   def _pool(self, groups: list[tuple], train: bool) -> jnp.ndarray:
     """One [B, D] vector of the groups' vectors, weighted as ``weighting`` says."""
-    vectors = [nn.Embed(size, self.embed, name=table)(ids) for _, table, size, ids, _ in groups]   # [B, N, D]
+    init = {"embedding_init": _uniform(1.0 / self.embed)} if self.weighting == "tfidf" else {}
+    vectors = [nn.Embed(size, self.embed, name=table, **init)(ids) for _, table, size, ids, _ in groups]  # [B, N, D]
     masks = [self._kept(mask, train) for *_, mask in groups]
     if self.weighting == "mean":
       return masked_mean(jnp.concatenate(vectors, 1), jnp.concatenate(masks, 1))
