@@ -89,7 +89,9 @@ def test_rnn_impl_picks_the_recurrent_layer_and_cudnn_needs_a_cuda_gpu():
 
 @pytest.mark.parametrize("experiment", ["lstm", "gru"])
 def test_s0_experiments_offer_the_ngram_bag_on_the_same_protocol(experiment):
-  bag, rnn = job_spec(experiment, ["--model=ngram_bag"]), job_spec(experiment, [])
+  bag, rnn = job_spec(experiment, ["--model=ngram_bag", "--recipe=study"]), job_spec(experiment, [])
   assert (bag.model, rnn.model) == ("ngram_bag", "rnn")
   assert bag.model_kwargs["embed"] == registry.default_kwargs("ngram_bag")["embed"]   # not the LSTM's 1024
   assert (bag.text, bag.fit, bag.grouping) == (rnn.text, rnn.fit, rnn.grouping)
+  best = job_spec(experiment, ["--model=ngram_bag"])        # its recipe: other training, the same split and words
+  assert (best.split_seed, best.grouping, best.text.tokenizer) == (rnn.split_seed, rnn.grouping, rnn.text.tokenizer)
