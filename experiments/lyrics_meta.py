@@ -19,7 +19,8 @@ MODELS = {
     "resmlp": {"width": FLAG, "blocks": FLAG, "dropout": Flag("meta_dropout")},   # ours, features only
     # ours: the n-gram bag over the lyrics + resmlp over the features, logits summed
     "ngram_resmlp": {"embed": FLAG, "buckets": FLAG, "ngrams": FLAG, "dropout": FLAG, "width": FLAG,
-                     "blocks": FLAG, "feature_dropout": Flag("meta_dropout")},
+                     "blocks": FLAG, "feature_dropout": Flag("meta_dropout"),
+                     "weighting": Flag("bag_weighting"), "word_dropout": FLAG},
 }
 
 

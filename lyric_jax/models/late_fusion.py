@@ -14,16 +14,18 @@ from typing import Mapping
 
 import flax.linen as nn
 import jax.numpy as jnp
+import numpy as np
 
 from lyric_jax.models.mlp import ResidualMLP
-from lyric_jax.models.ngram_bag import NgramBag
+from lyric_jax.models.ngram_bag import CONSTANTS, NgramBag
 
 
 class NgramResMLP(nn.Module):
   """``NgramBag`` (text) logits + ``ResidualMLP`` (features) logits → [B, C].
 
-  The word table is the text branch's ``embed`` (``text/embed``); ``dropout`` is the text
-  branch's (on its pooled vector), ``feature_dropout`` the MLP's (inside each block)."""
+  The word table is the text branch's ``embed`` (``text/embed``); ``dropout``, ``weighting`` and
+  ``word_dropout`` are the text branch's (see ``NgramBag``), ``feature_dropout`` the MLP's (inside
+  each block)."""
   num_classes: int
   vocab_size: int
   embed: int = 32
@@ -33,11 +35,22 @@ class NgramResMLP(nn.Module):
   width: int = 256
   blocks: int = 3
   feature_dropout: float = 0.2
+  weighting: str = "mean"
+  word_dropout: float = 0.0
+
+  def _text_branch(self, **where) -> NgramBag:
+    return NgramBag(self.num_classes, self.vocab_size, self.embed, self.buckets, self.ngrams,
+                    dropout=self.dropout, weighting=self.weighting, word_dropout=self.word_dropout, **where)
 
   @nn.compact
   def __call__(self, batch: Mapping[str, jnp.ndarray], *, train: bool) -> jnp.ndarray:
-    text = NgramBag(self.num_classes, self.vocab_size, self.embed, self.buckets, self.ngrams,
-                    dropout=self.dropout, name="text")(batch, train=train)
+    text = self._text_branch(name="text")(batch, train=train)
     features = ResidualMLP(self.num_classes, self.width, self.blocks, dropout=self.feature_dropout,
                            name="features")(batch, train=train)
     return text + features
+
+  def fit_constants(self, train: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The text branch's fitted constants (its TF-IDF idf), at their paths inside this model."""
+    prefix = f"{CONSTANTS}/"
+    return {f"{prefix}text/{path[len(prefix):]}": value
+            for path, value in self._text_branch(parent=None).fit_constants(train).items()}

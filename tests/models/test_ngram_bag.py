@@ -105,3 +105,21 @@ def test_tfidf_bag_ignores_padding_and_trains_every_parameter_but_not_its_idf():
     assert np.isfinite(grad).all() and np.abs(grad).sum() > 0, path
   assert "constants" not in grads     # idf is data, not a parameter
 
+
+
+def test_late_fusion_fits_its_text_branchs_idf_at_the_branchs_path():
+  """S1's NgramResMLP with a TF-IDF text branch: the idf the pipeline writes lands on the text
+  branch's own constants, and equals what the bag alone fits on the same rows."""
+  from flax import traverse_util
+  kwargs = dict(num_classes=3, vocab_size=10, embed=10, buckets=64, ngrams=2)
+  fused = registry.build("ngram_resmlp", width=4, blocks=1, weighting="tfidf", **kwargs)
+  batch = {**_padded(CORPUS, 8), "features": np.ones((len(CORPUS), 2), np.float32)}
+  constants = fused.fit_constants(batch)
+  alone = registry.build("ngram_bag", weighting="tfidf", **kwargs).fit_constants(batch)
+  assert constants.keys() == {"constants/text/word_idf", "constants/text/word_ngram_idf"}
+  for name, idf in alone.items():
+    np.testing.assert_array_equal(constants[name.replace("constants/", "constants/text/")], idf)
+  variables = fused.init(jax.random.key(0), batch, train=False)
+  slots = traverse_util.flatten_dict({"constants": variables["constants"]}, sep="/")
+  assert {path: v.shape for path, v in slots.items()} == {path: v.shape for path, v in constants.items()}
+  assert registry.build("ngram_resmlp", width=4, blocks=1, **kwargs).fit_constants(batch) == {}
