@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,14 @@ os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=0")
 # The classic baseline's gradient boosting uses OpenMP threads, which spin when test workers
 # already fill the cores: one thread each is ~20× faster on tiny data here (24 s → 1.3 s).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# Many tests run the same tiny program again in a new process (a CLI run, its resume, its predict):
+# one compilation cache for the whole session, which the test workers and the CLI subprocesses
+# they start inherit, compiles each program once. Made by the first process that imports this
+# (the xdist controller), removed when it exits.
+if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+  os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="lyric_jax_test_xla_cache_")
+  atexit.register(shutil.rmtree, os.environ["JAX_COMPILATION_CACHE_DIR"], ignore_errors=True)
+  os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 
 # Imported after the flags, so that they are set before anything can start a JAX backend.
 from lyric_jax.data import sources  # noqa: E402

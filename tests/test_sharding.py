@@ -56,7 +56,7 @@ PARITY_SCRIPT = textwrap.dedent("""
 ])
 def test_four_device_training_matches_one_device(model, kwargs, text, shards):
   env = {**os.environ, "PYTHONPATH": str(ROOT), "JAX_PLATFORMS": "cpu",
-         "XLA_FLAGS": "--xla_force_host_platform_device_count=4"}
+         "XLA_FLAGS": f"{os.environ.get('XLA_FLAGS', '')} --xla_force_host_platform_device_count=4"}
   proc = subprocess.run([sys.executable, "-c", PARITY_SCRIPT, model, kwargs, text, shards], env=env, cwd=ROOT,
                         capture_output=True, text=True, timeout=600)
   assert "PARITY OK" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-4000:]

@@ -198,14 +198,15 @@ def test_hoisted_and_flax_layers_share_params_and_agree(cell):
   """The implementations: identical initial params, same outputs and gradients."""
   x, lengths = _inputs(), jnp.asarray(LENGTHS)
   models = [RecurrentEncoder(cell, H, bidirectional=True, impl=impl) for impl in ("hoisted", "scan", "flax")]
-  inits = [m.init(jax.random.key(0), x, lengths, train=False) for m in models]
+  # Jitted: run op by op, each grad's scans and their transposes cost seconds more than compiling.
+  inits = [jax.jit(functools.partial(m.init, train=False))(jax.random.key(0), x, lengths) for m in models]
   chex.assert_trees_all_equal(*inits)
 
   def loss(model, params):
     outputs, final = model.apply(params, x, lengths, train=False)
     return jnp.sum(jnp.sin(final)) + jnp.sum(outputs ** 2)
 
-  results = [jax.value_and_grad(functools.partial(loss, m))(inits[0]) for m in models]
+  results = [jax.jit(jax.value_and_grad(functools.partial(loss, m)))(inits[0]) for m in models]
   chex.assert_trees_all_close(*results, rtol=1e-5, atol=1e-5)
 
 
