@@ -10,9 +10,11 @@ HAN = (*DATA, "--embed=64", "--word_hidden=32", "--line_hidden=32", "--attn_size
 LSTM = Job("lstm", "lstm", FLAT, "lastfm17")
 GRU = Job("gru", "gru", FLAT, "lastfm17")
 HAN_JOB = Job("han", "han", HAN, "lastfm17")
+# Ours (issue 17): the TF-IDF n-gram bag, `experiments.lstm --model=ngram_bag`'s default recipe (chosen on val).
+NGRAM = Job("ngram", "lstm", ("--model=ngram_bag", *DATA), "lastfm17")
 # The HAN again on the old split (exact artist + track string): measures what the artist leak was worth.
 FULL = (LSTM, LSTM.with_flags("--bidirectional", name="bilstm"), GRU, GRU.with_flags("--bidirectional", name="bigru"),
-        HAN_JOB, HAN_JOB.with_flags("--grouping=track", name="han-track"))
+        HAN_JOB, HAN_JOB.with_flags("--grouping=track", name="han-track"), NGRAM)
 QUICK = (*(job.with_flags("--subset=2000", "--epochs=2", "--max_len=128") for job in (LSTM, GRU)),
          HAN_JOB.with_flags("--subset=2000", "--epochs=2", "--max_lines=16"))
 
@@ -42,12 +44,17 @@ context only. CPU-sized runs: 5 epochs, batch 32, Adam 1e-3; LSTM/GRU emb 64 / h
 256 tokens reading the state at each song's true last token; HAN-GRU (bidirectional) emb 64,
 word/line GRU 32, attention 64, 32 lines × 10 words.""",
     note="""\
-On the artist-grouped split the HAN is the best net ({han:accuracy} %, its 3-replica ensemble
-{han:accuracy@ensemble} %; 13 classes, majority {han:majority} %), ahead of the flat nets (BiLSTM
-{bilstm:accuracy}, BiGRU {bigru:accuracy}, GRU {gru:accuracy}, LSTM {lstm:accuracy}): the study's
-ordering, and bidirectional beats unidirectional for both cells. But TF-IDF word 1–2-grams +
-logistic regression on the same split scores {han:accuracy@classic} % (HAN minus baseline:
-{han:accuracy@gap} points); closing that gap is issue 17's work. On the old track-grouped split
+On the artist-grouped split the HAN is the best of the study's nets ({han:accuracy} %, its
+3-replica ensemble {han:accuracy@ensemble} %; 13 classes, majority {han:majority} %), ahead of the
+flat nets (BiLSTM {bilstm:accuracy}, BiGRU {bigru:accuracy}, GRU {gru:accuracy}, LSTM
+{lstm:accuracy}): the study's ordering, and bidirectional beats unidirectional for both cells. But
+TF-IDF word 1–2-grams + logistic regression on the same split scores {han:accuracy@classic} % (HAN
+minus baseline: {han:accuracy@gap} points). Ours, `ngram` (words + hashed bigrams pooled by the
+baseline's own sublinear TF-IDF with idf fitted on train, word dropout 0.5, lr 1e-2 cosine, whole
+songs to the 95th-percentile length; `--recipe=best`, chosen on val), is the first net level with
+the baseline: {ngram:accuracy} % (ensemble {ngram:accuracy@ensemble} %, gap {ngram:accuracy@gap}).
+Every seed's best val epoch is its first: in the second, training accuracy jumps from 27 % to 72 %
+while val falls (`metrics.jsonl`), so the kept model is one pass over the 5,966 training songs. Issue 17's targets (HAN ≥ the baseline, the best net ≥ it + 3 points) are not met. On the old track-grouped split
 the same HAN scores {han-track:accuracy} %
 beside a baseline of {han-track:accuracy@classic} % on that split: the artist leak inflated both,
 the bag of words most (an artist lookup alone scored 77.6 % there). Absolute numbers are far below
