@@ -55,7 +55,9 @@ def test_s0_ngram_bag_takes_its_recipe_unless_told_otherwise():
   spec = job_spec("lstm", ["--model=ngram_bag"])
   assert spec.model_kwargs["weighting"] == "tfidf" and spec.model_kwargs["word_dropout"] == 0.5
   assert spec.fit.learning_rates == (1e-2,) and spec.fit.schedule == "cosine" and spec.text.max_len == "p95"
+  assert (spec.fit.optimizer, spec.fit.weight_decay) == ("adamw", 1.0)
   assert job_spec("gru", ["--model=ngram_bag", "--bag_weighting=mean"]).model_kwargs["weighting"] == "mean"
   study = job_spec("lstm", ["--model=ngram_bag", "--recipe=study"])
   assert study.model_kwargs["weighting"] == "mean" and study.fit.learning_rates == (1e-3,)
+  assert study.fit.optimizer == "adam"
   assert job_spec("lstm", []).model == "rnn" and job_spec("lstm", []).fit.schedule == "constant"   # the study's net
