@@ -19,6 +19,8 @@ import numpy as np
 from lyric_jax.models.mlp import ResidualMLP
 from lyric_jax.models.ngram_bag import CONSTANTS, NgramBag
 
+TEXT = "text"   # the text branch's scope: its parameters and fitted constants live under it
+
 
 class NgramResMLP(nn.Module):
   """``NgramBag`` (text) logits + ``ResidualMLP`` (features) logits → [B, C].
@@ -44,13 +46,12 @@ class NgramResMLP(nn.Module):
 
   @nn.compact
   def __call__(self, batch: Mapping[str, jnp.ndarray], *, train: bool) -> jnp.ndarray:
-    text = self._text_branch(name="text")(batch, train=train)
+    text = self._text_branch(name=TEXT)(batch, train=train)
     features = ResidualMLP(self.num_classes, self.width, self.blocks, dropout=self.feature_dropout,
                            name="features")(batch, train=train)
     return text + features
 
   def fit_constants(self, train: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The text branch's fitted constants (its TF-IDF idf), at their paths inside this model."""
-    prefix = f"{CONSTANTS}/"
-    return {f"{prefix}text/{path[len(prefix):]}": value
+    return {path.replace(f"{CONSTANTS}/", f"{CONSTANTS}/{TEXT}/", 1): value
             for path, value in self._text_branch(parent=None).fit_constants(train).items()}

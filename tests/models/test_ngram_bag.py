@@ -106,7 +106,6 @@ def test_tfidf_bag_ignores_padding_and_trains_every_parameter_but_not_its_idf():
   assert "constants" not in grads     # idf is data, not a parameter
 
 
-
 def test_late_fusion_fits_its_text_branchs_idf_at_the_branchs_path():
   """S1's NgramResMLP with a TF-IDF text branch: the idf the pipeline writes lands on the text
   branch's own constants, and equals what the bag alone fits on the same rows."""
