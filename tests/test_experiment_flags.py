@@ -78,6 +78,14 @@ def test_sample_weights_balance_classes_on_request_and_score_bins_by_default_in_
   assert job_spec("review_cnn", ["--loss=huber"]).objective.loss == "huber"
 
 
+def test_s2_bilstm_defaults_to_its_recipe_and_the_study_keeps_the_final_states():
+  best, study = job_spec("review_cnn", ["--model=bilstm"]), job_spec("review_cnn", ["--model=bilstm", "--recipe=study"])
+  assert (best.model_kwargs["pooling"], study.model_kwargs["pooling"]) == ("attention", "last")
+  assert (best.fit.schedule, best.fit.length_buckets, study.fit.schedule) == ("cosine", 8, "constant")
+  assert job_spec("review_cnn", ["--model=bilstm", "--pooling=max"]).model_kwargs["pooling"] == "max"  # flags win
+  assert job_spec("review_cnn", ["--model=cnn"]) == job_spec("review_cnn", ["--model=cnn", "--recipe=study"])
+
+
 def test_rnn_impl_picks_the_recurrent_layer_and_cudnn_needs_a_cuda_gpu():
   assert job_spec("gru", ["--rnn_impl=scan"]).model_kwargs["impl"] == "scan"
   if cudnn_lstm.available():

@@ -12,14 +12,37 @@ import jax.numpy as jnp
 
 from lyric_jax.models.attention import AttentionPool
 from lyric_jax.models.intermediates import sow_attention
-from lyric_jax.models.pooling import length_mask
+from lyric_jax.models.pooling import length_mask, masked_max
 from lyric_jax.models.recurrent import RecurrentEncoder
 
-POOLINGS = ("last", "attention", "mean")
+POOLINGS = ("last", "attention", "mean", "max")
+
+
+def pool_states(module: nn.Module, pooling: str, outputs: jnp.ndarray, final: jnp.ndarray,
+                lengths: jnp.ndarray, attn_size: int) -> jnp.ndarray:
+  """A text vector from a recurrent encoder's ``outputs`` [B, T, H] and ``final`` states [B, H].
+
+  'last': the final states at the true lengths; 'attention': additive attention pooling, its
+  weights sown on ``module`` as the contract's token attention [B, T]; 'mean' / 'max': over
+  the real positions. Called inside ``module``'s compact ``__call__`` (the attention's
+  parameters are its submodule 'attention'); padding never reaches the vector.
+  """
+  if pooling not in POOLINGS:
+    raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
+  if pooling == "last":
+    return final
+  mask = length_mask(lengths, outputs.shape[1])
+  if pooling == "attention":
+    pooled, weights = AttentionPool(attn_size, name="attention")(outputs, mask)
+    sow_attention(module, tokens=weights)
+    return pooled
+  if pooling == "max":
+    return masked_max(outputs, mask)
+  return outputs.sum(axis=1) / jnp.maximum(lengths, 1)[:, None]   # outputs are already 0 on padding
 
 
 class RecurrentClassifier(nn.Module):
-  """(Bi)LSTM/GRU classifier; pooling 'last' (final states), 'attention' or 'mean'.
+  """(Bi)LSTM/GRU classifier; pooling 'last' (final states), 'attention', 'mean' or 'max'.
 
   Every pooling reads only real positions, so padding never reaches the logits.
   'attention' sows its weights as the contract's token attention `[B, T]`.
@@ -41,8 +64,6 @@ class RecurrentClassifier(nn.Module):
 
   @nn.compact
   def __call__(self, batch: Mapping[str, jnp.ndarray], *, train: bool) -> jnp.ndarray:
-    if self.pooling not in POOLINGS:
-      raise ValueError(f"pooling must be one of {POOLINGS}, got {self.pooling!r}")
     tokens, lengths = batch["tokens"], batch["lengths"]
     x = nn.Embed(self.vocab_size, self.embed, name="embed")(tokens)
     outputs, final = RecurrentEncoder(
@@ -50,13 +71,6 @@ class RecurrentClassifier(nn.Module):
         num_layers=self.num_layers, dropout=self.dropout, unroll=self.unroll,
         impl=self.impl, dtype=self.dtype,
         name="encoder")(x, lengths, train=train)
-    if self.pooling == "last":
-      pooled = final
-    elif self.pooling == "attention":
-      pooled, weights = AttentionPool(self.attn_size, name="attention")(
-          outputs, length_mask(lengths, tokens.shape[1]))
-      sow_attention(self, tokens=weights)
-    else:  # outputs are already 0 on padding
-      pooled = outputs.sum(axis=1) / jnp.maximum(lengths, 1)[:, None]
+    pooled = pool_states(self, self.pooling, outputs, final, lengths, self.attn_size)
     pooled = nn.Dropout(self.dropout, deterministic=not train)(pooled)
     return nn.Dense(self.num_classes, name="head")(pooled)

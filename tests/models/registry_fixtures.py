@@ -100,7 +100,8 @@ FIXTURES = {
     "ngram_bag": Fixture({"embed": 6, "buckets": 64, "ngrams": 3, "char_ngrams": 4, "dropout": 0.2, "word_dropout": 0.2},
                          tokens_and_chars),
     "cnn": Fixture({"embed": 6, "filters": 5, "kernel_size": 3, "dense": 4}, tokens, num_classes=1),
-    "bilstm": Fixture({**RECURRENT, "spatial_dropout": 0.5}, tokens),
+    "bilstm": Fixture({**RECURRENT, "spatial_dropout": 0.5, "pooling": "attention", "attn_size": 4}, tokens,
+                      attention=("tokens",)),
     "transformer": Fixture({"embed": 8, "heads": 2, "layers": 2, "mlp": 16, "max_len": 16}, tokens,
                            attention=("tokens",)),
 }

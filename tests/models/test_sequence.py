@@ -13,11 +13,11 @@ from tests import model_checks
 
 B, T, V, C = 4, 8, 20, 3
 LENGTHS = np.array([8, 5, 1, 0], np.int32)
-# Pairwise covering of pooling x cell x bidirectional x num_layers (6 of 24).
+# Pairwise covering of pooling x cell x bidirectional x num_layers (7 of 32).
 CONFIGS = pytest.mark.parametrize("pooling,cell,bidirectional,num_layers", [
     ("last", "lstm", False, 1), ("last", "gru", True, 2),
     ("attention", "lstm", True, 1), ("attention", "gru", False, 2),
-    ("mean", "lstm", False, 2), ("mean", "gru", True, 1)])
+    ("mean", "lstm", False, 2), ("mean", "gru", True, 1), ("max", "lstm", True, 1)])
 
 
 def _batch(extra=0, seed=0):
@@ -65,4 +65,4 @@ def test_padding_invariance(run, pooling, cell, bidirectional, num_layers):
 
 def test_unknown_pooling_raises(random_params):
   with pytest.raises(ValueError, match="pooling"):
-    random_params(RecurrentClassifier(C, V, pooling="max"), _batch())
+    random_params(RecurrentClassifier(C, V, pooling="median"), _batch())
