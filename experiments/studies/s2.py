@@ -15,6 +15,11 @@ BILSTM = Job("bilstm", "review_cnn", ("--model=bilstm", "--recipe=study", *PROTO
 FULL_TRAIN = ("--train_subsample=1", "--length_buckets=8")
 CNN_NOBN_FULL = CNN_NOBN.with_flags(*FULL_TRAIN, name="cnn-nobn-full")
 BILSTM_FULL = BILSTM.with_flags(*FULL_TRAIN, name="bilstm-full")
+# Ours (issue 18): the ConvNet without BatchNorm, penalised (AdamW's decoupled decay, dropout 0.5) on a
+# cosine schedule; decay 0.3 chosen on val over 1.0 and over the schedule alone.
+CNN_REG_FULL = CNN_NOBN_FULL.with_flags("--schedule=cosine", "--warmup=0.05", "--lr=2e-3", "--patience=0",
+                                        "--optimizer=adamw", "--weight_decay=0.3", "--dropout=0.5",
+                                        name="cnn-reg-full")
 # Ours (issue 18): the BiLSTM's default recipe (review_cnn.RECIPES): attention pooling over every
 # position instead of the final states, on a cosine schedule.
 BILSTM_ATTN = Job("bilstm-attn", "review_cnn", ("--model=bilstm", *PROTOCOL, *(
@@ -27,7 +32,7 @@ NGRAM = Job("ngram", "review_cnn", ("--model=ngram_bag", *PROTOCOL), "imdb_ratin
 STUDY = Study(
     key="S2",
     title="S2 — review text → score regression (issue 5)",
-    full=(CNN, CNN_NOBN, BILSTM, NGRAM, BILSTM_ATTN, CNN_NOBN_FULL, BILSTM_FULL, BILSTM_ATTN_FULL),
+    full=(CNN, CNN_NOBN, BILSTM, NGRAM, BILSTM_ATTN, CNN_NOBN_FULL, CNN_REG_FULL, BILSTM_FULL, BILSTM_ATTN_FULL),
     quick=tuple(job.with_flags("--subset=5000", "--max_len=200", "--epochs=3") for job in (CNN, BILSTM)),
     quick_changes="a 5,000-review subset (1,000 train after the every-4th subsample), 200 tokens "
                   "(full: the 95th percentile, ≈ 600), "
@@ -75,7 +80,12 @@ max, 0.183 mean, 0.200 final states; 3 seeds each), it scores {bilstm-attn:mae} 
 (ensemble {bilstm-attn:mae@ensemble}; Ridge {bilstm-attn:mae@classic}: 5,000 reviews are still too
 few for embeddings learned from scratch) and {bilstm-attn-full:mae} on the whole training split
 (ensemble {bilstm-attn-full:mae@ensemble}, RMSE {bilstm-attn-full:rmse}): {bilstm-attn-full:mae@gap}
-from Ridge, and issue 18's BiLSTM target (≤ 0.145) is met. CNN_NOTE The study dropped its
+from Ridge, and issue 18's BiLSTM target (≤ 0.145) is met. The ConvNet's overfitting on the whole split (training MAE 0.10 against
+0.18 on val by epoch 6) yields to a penalty: with AdamW's decoupled weight decay 0.3 and dropout 0.5
+after its dense layer, on the same cosine schedule (`cnn-reg-full`; chosen on val, mean best val MAE
+0.163, against 0.164 with decay 1.0, 0.173 for the schedule alone and 0.180 for the study's Adam),
+it reaches {cnn-reg-full:mae} (ensemble {cnn-reg-full:mae@ensemble}): short of Ridge
+({cnn-reg-full:mae@gap}) and of issue 18's CNN target (≤ 0.150). The study dropped its
 BiLSTM at 7 s per step; here the whole 3-replica population trains at the examples/s of its row
 on 2 CPU cores (`bench.throughput` has the BiLSTM against PyTorch).""",
 )
