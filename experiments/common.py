@@ -22,6 +22,7 @@ from lyric_jax.data.glove import EmbeddingSpec
 from lyric_jax.data.grouping import GROUPINGS
 from lyric_jax.models import cudnn_lstm, registry
 from lyric_jax.models.recurrent import IMPLS
+from lyric_jax.models.sequence import POOLINGS
 from lyric_jax.run.spec import RunSpec
 from lyric_jax.train.checkpoint import MIN_FREE_MB
 from lyric_jax.train.loop import FitConfig
@@ -313,8 +314,8 @@ def rnn_experiment(experiment: str, cell: str, embed: int, hidden: int) -> Exper
     flags.DEFINE_integer("layers", 1, "Stacked recurrent layers.", flag_values=fv)
     flags.DEFINE_bool("bidirectional", False, "Add a backward direction (starts at each song's last token).",
                       flag_values=fv)
-    flags.DEFINE_enum("pooling", "last", ["last", "attention", "mean"],
-                      "Song vector: final states at the true lengths, attention pooling, or masked mean.",
+    flags.DEFINE_enum("pooling", "last", list(POOLINGS),
+                      "Song vector: final states at the true lengths, attention pooling, or the masked mean / max.",
                       flag_values=fv)
     flags.DEFINE_integer("attn_size", 100, "Attention MLP size (--pooling=attention).", flag_values=fv)
     flags.DEFINE_float("dropout", 0.0, "Dropout between layers and before the classifier.", flag_values=fv)
