@@ -78,12 +78,23 @@ def test_sample_weights_balance_classes_on_request_and_score_bins_by_default_in_
   assert job_spec("review_cnn", ["--loss=huber"]).objective.loss == "huber"
 
 
-def test_s2_bilstm_defaults_to_its_recipe_and_the_study_keeps_the_final_states():
+def test_s2_nets_default_to_their_recipes_and_the_study_keeps_its_pooling():
   best, study = job_spec("review_cnn", ["--model=bilstm"]), job_spec("review_cnn", ["--model=bilstm", "--recipe=study"])
   assert (best.model_kwargs["pooling"], study.model_kwargs["pooling"]) == ("attention", "last")
   assert (best.fit.schedule, best.fit.length_buckets, study.fit.schedule) == ("cosine", 8, "constant")
   assert job_spec("review_cnn", ["--model=bilstm", "--pooling=max"]).model_kwargs["pooling"] == "max"  # flags win
-  assert job_spec("review_cnn", ["--model=cnn"]) == job_spec("review_cnn", ["--model=cnn", "--recipe=study"])
+  cnn, cnn_study = job_spec("review_cnn", ["--model=cnn"]), job_spec("review_cnn", ["--model=cnn", "--recipe=study"])
+  assert (cnn.model_kwargs["pooling"], cnn.model_kwargs["batch_norm"], cnn.fit.schedule) == ("attention", False, "cosine")
+  assert (cnn_study.model_kwargs["pooling"], cnn_study.model_kwargs["batch_norm"]) == ("max", True)
+
+
+def test_s2_spatial_dropout_unset_is_each_study_nets_own():
+  study = {model: job_spec("review_cnn", [f"--model={model}", "--recipe=study"]).model_kwargs
+           for model in ("cnn", "bilstm")}
+  assert (study["cnn"]["spatial_dropout"], study["bilstm"]["spatial_dropout"]) == (0.0, 0.2)
+  assert study["cnn"]["pooling"] == "max"                                           # the study's max-pool
+  given = job_spec("review_cnn", ["--model=cnn", "--spatial_dropout=0.3", "--cnn_pooling=attention"]).model_kwargs
+  assert (given["spatial_dropout"], given["pooling"]) == (0.3, "attention")
 
 
 def test_rnn_impl_picks_the_recurrent_layer_and_cudnn_needs_a_cuda_gpu():

@@ -41,7 +41,7 @@ def test_dry_run_lists_every_job_and_its_flags_parse(budget, tmp_path, capsys):
   for study in studies:
     assert study.jobs(budget), study.key
     for job in study.jobs(budget):
-      assert f"{study.key} {job.name} [train]" in out
+      assert f"{study.key} {job.name} [train{'' if job.vectors is None else ' (word vectors first)'}]" in out
       assert f"--workdir={tmp_path / 'runs' / study.key} --run_name={job.name}" in out.replace(" \\\n    ", " ")
   own = [job for s in studies for job in s.jobs(budget) if any(f.startswith("--num_seeds=") for f in job.flags)]
   assert out.count("--num_seeds=2") == sum(len(s.jobs(budget)) for s in studies) - len(own)
@@ -208,3 +208,25 @@ def test_every_prose_placeholder_names_a_full_budget_job(study):
   for match in markdown.PLACEHOLDER.finditer(study.intro + study.note):
     assert match["run"] in names, match[0]
 
+
+
+def test_a_job_with_vectors_trains_them_first_then_reads_them(tmp_path, capsys):
+  tiny = Job("tiny-vectors", "review_cnn", ("--model=cnn", "--num_examples=120", "--max_len=32", "--epochs=1",
+                                            "--batch_size=16", "--embed=8", "--filters=4", "--progress=false"),
+             vectors=("--dim=8", "--epochs=1", "--batch_size=256"))
+  study = Study(key="S9", title="S9 — tiny", intro="", note="", full=(tiny,), quick=(), quick_changes="")
+  options = Options("full", 1, tmp_path / "data", tmp_path / "runs")
+  vectors = tmp_path / "runs" / "S9" / "tiny-vectors.vectors.txt"
+  assert reproduce([study], options, tmp_path / "R.md", dry_run=True) == 0
+  planned = capsys.readouterr().out.replace(" \\\n    ", " ")
+  assert "S9 tiny-vectors [train (word vectors first)]" in planned
+  # the vectors' command names the job after '--' (its training split), then the job reads them
+  assert (f"python -m experiments.word_vectors --out={vectors} --data_dir={tmp_path / 'data'} --dim=8 --epochs=1 "
+          "--batch_size=256 -- review_cnn --model=cnn") in planned
+  assert f"--vectors={vectors}" in planned.split("python -m experiments.review_cnn")[1]
+
+  assert reproduce([study], options, tmp_path / "R.md") == 0
+  assert vectors.exists() and "train (word vectors first)" in capsys.readouterr().out
+  config = json.loads((tmp_path / "runs" / "S9" / "tiny-vectors" / CONFIG_FILE).read_text())
+  assert config["embedding"]["vectors"] == str(vectors)
+  assert "experiments.word_vectors" in (tmp_path / "R.md").read_text()

@@ -23,16 +23,33 @@ class Job:
 
   ``experiments.reproduce`` adds --data_dir, --num_seeds (unless the job sets its own: a
   population whose ensemble is the reported model), --workdir and --run_name=<name>.
+
+  ``vectors``: the job starts from in-domain skip-gram vectors of its own training split's
+  texts, which ``experiments.word_vectors`` (with these flags) trains first into the workdir;
+  the job then reads them with --vectors.
   """
   name: str                        # run directory name, unique within its study
   experiment: str                  # module experiments.<experiment>
   flags: tuple[str, ...] = ()
   source: str | None = None        # data source it reads (lyric_jax.data.sources); None = generated
+  vectors: tuple[str, ...] | None = None   # experiments.word_vectors flags, e.g. ("--dim=100",)
 
   def argv(self, data_dir: str | Path, num_seeds: int, workdir: str | Path) -> list[str]:
-    own = [f.replace(DATA_DIR, str(data_dir)) for f in self.flags]
+    own = self._own_flags(data_dir)
     seeds = [] if any(_flag_key(f) == "num_seeds" for f in own) else [f"--num_seeds={num_seeds}"]
-    return [*own, f"--data_dir={data_dir}", *seeds, f"--workdir={workdir}", f"--run_name={self.name}"]
+    vectors = [] if self.vectors is None else [f"--vectors={self.vectors_file(workdir)}"]
+    return [*own, *vectors, f"--data_dir={data_dir}", *seeds, f"--workdir={workdir}", f"--run_name={self.name}"]
+
+  def vectors_file(self, workdir: str | Path) -> Path:
+    return Path(workdir) / f"{self.name}.vectors.txt"
+
+  def vectors_argv(self, data_dir: str | Path, workdir: str | Path) -> list[str]:
+    """experiments.word_vectors' arguments for this job's vectors: its flags, then the job after '--'."""
+    return [f"--out={self.vectors_file(workdir)}", f"--data_dir={data_dir}", *self.vectors, "--",
+            self.experiment, *self._own_flags(data_dir)]
+
+  def _own_flags(self, data_dir: str | Path) -> list[str]:
+    return [f.replace(DATA_DIR, str(data_dir)) for f in self.flags]
 
   def with_flags(self, *changes: str, name: str | None = None) -> "Job":
     """This job with each --flag[=value] in ``changes`` replacing the same flag (or appended)."""

@@ -46,22 +46,31 @@ class Task:
   error: str | None = None     # why it could not run, or how it failed
   results: Results | None = None   # its finished results.json
   reused: bool = False
+  vectors: list[str] | None = None  # the word-vector command to run first (argv after the interpreter)
 
   def shell(self, width: int = 100) -> str:
-    """The command as a user types it, wrapped for reading."""
-    lines = ["python"]
-    for word in map(shlex.quote, self.command):
-      if len(lines[-1]) + len(word) >= width:
-        lines.append("   ")
-      lines[-1] += " " + word
-    return " \\\n".join(lines)
+    """The command as a user types it, wrapped for reading (after the vectors' command, if any)."""
+    return "\n".join(_shell(command, width) for command in (self.vectors, self.command) if command)
+
+  def vectors_missing(self) -> bool:
+    return self.vectors is not None and not self.job.vectors_file(self.run_dir.parent).exists()
 
   def status(self) -> str:
     if self.error:
       return self.error
     if self.reused:
       return "reuse (finished run dir)"
-    return "resume" if (self.run_dir / CONFIG_FILE).exists() else "train"
+    return ("resume" if (self.run_dir / CONFIG_FILE).exists() else "train") + (
+        " (word vectors first)" if self.vectors_missing() else "")
+
+
+def _shell(command: list[str], width: int) -> str:
+  lines = ["python"]
+  for word in map(shlex.quote, command):
+    if len(lines[-1]) + len(word) >= width:
+      lines.append("   ")
+    lines[-1] += " " + word
+  return " \\\n".join(lines)
 
 
 def plan(study: Study, options: Options) -> tuple[list[Task], str | None]:
@@ -74,7 +83,9 @@ def plan(study: Study, options: Options) -> tuple[list[Task], str | None]:
       missing.setdefault(reason, []).append(job.name)
     if not why:
       command = ["-m", f"experiments.{job.experiment}", *job.argv(options.data_dir, options.num_seeds, workdir)]
-      tasks.append(Task(study.key, job, command, workdir / job.name))
+      vectors = None if job.vectors is None else ["-m", "experiments.word_vectors",
+                                                  *job.vectors_argv(options.data_dir, workdir)]
+      tasks.append(Task(study.key, job, command, workdir / job.name, vectors=vectors))
   if not missing:
     return tasks, None
   where = f"not found in {options.data_dir.resolve()}"
@@ -97,10 +108,15 @@ def check(tasks: list[Task]) -> None:
 
 
 def execute(task: Task, log: Path) -> None:
-  """Runs the task's command (output to ``log``); sets its results, or its error."""
+  """Runs the task's command, after its word vectors' if they are missing (output to ``log``); sets its
+  results, or its error."""
   log.parent.mkdir(parents=True, exist_ok=True)
+  commands = ([task.vectors] if task.vectors_missing() else []) + [task.command]
   with open(log, "w") as out:
-    code = subprocess.run([sys.executable, *task.command], stdout=out, stderr=subprocess.STDOUT, env=_env()).returncode
+    for command in commands:
+      code = subprocess.run([sys.executable, *command], stdout=out, stderr=subprocess.STDOUT, env=_env()).returncode
+      if code:
+        break
   task.results = finished_results(task.spec, task.run_dir) if code == 0 else None
   if task.results is None:
     tail = "\n".join("    " + line for line in log.read_text(errors="replace").splitlines()[-5:])

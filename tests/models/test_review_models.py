@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from lyric_jax.models.cnn import TextCNN, window_mask
+from lyric_jax.models.cnn import POOLINGS, TextCNN, window_mask
 from lyric_jax.models.spatial_rnn import SpatialDropoutRNN
 
 B, T, V = 4, 12, 30
@@ -83,6 +83,22 @@ def test_cnn_batchnorm_eval_uses_running_stats(cnn):
   shifted = {**variables, "batch_stats": jax.tree.map(lambda x: x + 1.0, variables["batch_stats"])}
   assert not np.allclose(run.eval(shifted, batch), out_eval)
   np.testing.assert_allclose(run.train(shifted, batch)[0], run.train(variables, batch)[0], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("pooling", POOLINGS)
+def test_every_cnn_pooling_reads_only_windows_inside_the_text(pooling):
+  model = TextCNN(num_classes=1, vocab_size=V, embed=6, filters=5, kernel_size=5, dense=4, pooling=pooling,
+                  attn_size=3, batch_norm=False)
+  run = jax.jit(lambda v, b: model.apply(v, b, train=False))
+  variables = jax.jit(lambda key, b: model.init(key, b, train=False))(jax.random.key(0), _batch())
+  out = run(variables, _batch())
+  chex.assert_shape(out, (B, 1))
+  chex.assert_tree_all_finite(out)
+  np.testing.assert_allclose(run(variables, _batch(extra=6)), out, rtol=1e-5, atol=1e-6)
+  # the padding row pools to zeros whatever the pooling: its score is the head's bias path alone
+  other = _batch(lengths=np.array([12, 7, 3, 0], np.int32), seed=5)
+  np.testing.assert_allclose(run(variables, other)[3], out[3], rtol=1e-6)
+  assert len({float(x) for x in out[:3, 0]}) == 3
 
 
 def test_cnn_gradient_is_right_under_jit_and_a_vmapped_population():
