@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from experiments.experiment import job_spec
-from experiments.studies import BUDGETS, DATA_DIR, Job, Study, all_studies, markdown
+from experiments.studies import BUDGETS, DATA_DIR, Job, Study, Vectors, all_studies, markdown
 from experiments.studies.tasks import Options, plan, reproduce
 from lyric_jax.data import sources
 from lyric_jax.report import collect
@@ -213,7 +213,7 @@ def test_every_prose_placeholder_names_a_full_budget_job(study):
 def test_a_job_with_vectors_trains_them_first_then_reads_them(tmp_path, capsys):
   tiny = Job("tiny-vectors", "review_cnn", ("--model=cnn", "--num_examples=120", "--max_len=32", "--epochs=1",
                                             "--batch_size=16", "--embed=8", "--filters=4", "--progress=false"),
-             vectors=("--dim=8", "--epochs=1", "--batch_size=256"))
+             vectors=Vectors(("--dim=8", "--epochs=1", "--batch_size=256"), job_changes=("--epochs=2",)))
   study = Study(key="S9", title="S9 — tiny", intro="", note="", full=(tiny,), quick=(), quick_changes="")
   options = Options("full", 1, tmp_path / "data", tmp_path / "runs")
   vectors = tmp_path / "runs" / "S9" / "tiny-vectors.vectors.txt"
@@ -223,6 +223,8 @@ def test_a_job_with_vectors_trains_them_first_then_reads_them(tmp_path, capsys):
   # the vectors' command names the job after '--' (its training split), then the job reads them
   assert (f"python -m experiments.word_vectors --out={vectors} --data_dir={tmp_path / 'data'} --dim=8 --epochs=1 "
           "--batch_size=256 -- review_cnn --model=cnn") in planned
+  # the vectors read the texts of the job with its changes (e.g. the whole training split)
+  assert "--progress=false --epochs=2\npython -m experiments.review_cnn" in planned
   assert f"--vectors={vectors}" in planned.split("python -m experiments.review_cnn")[1]
 
   assert reproduce([study], options, tmp_path / "R.md") == 0

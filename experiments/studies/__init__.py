@@ -18,21 +18,30 @@ BUDGETS = ("quick", "full")
 
 
 @dataclasses.dataclass(frozen=True)
+class Vectors:
+  """In-domain word vectors a job starts from: ``experiments.word_vectors`` with ``flags``, on the
+  training split of the job's command with ``job_changes`` (e.g. ``--train_subsample=1``: the texts
+  of the whole training split for a job that learns from a subsample of its labels)."""
+  flags: tuple[str, ...] = ()
+  job_changes: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
 class Job:
   """One experiment command line: ``python -m experiments.<experiment> <flags>``.
 
   ``experiments.reproduce`` adds --data_dir, --num_seeds (unless the job sets its own: a
   population whose ensemble is the reported model), --workdir and --run_name=<name>.
 
-  ``vectors``: the job starts from in-domain skip-gram vectors of its own training split's
-  texts, which ``experiments.word_vectors`` (with these flags) trains first into the workdir;
-  the job then reads them with --vectors.
+  ``vectors``: the job starts from in-domain skip-gram vectors of its training split's texts,
+  which ``experiments.word_vectors`` trains first into the workdir; the job then reads them
+  with --vectors.
   """
   name: str                        # run directory name, unique within its study
   experiment: str                  # module experiments.<experiment>
   flags: tuple[str, ...] = ()
   source: str | None = None        # data source it reads (lyric_jax.data.sources); None = generated
-  vectors: tuple[str, ...] | None = None   # experiments.word_vectors flags, e.g. ("--dim=100",)
+  vectors: Vectors | None = None
 
   def argv(self, data_dir: str | Path, num_seeds: int, workdir: str | Path) -> list[str]:
     own = self._own_flags(data_dir)
@@ -45,8 +54,9 @@ class Job:
 
   def vectors_argv(self, data_dir: str | Path, workdir: str | Path) -> list[str]:
     """experiments.word_vectors' arguments for this job's vectors: its flags, then the job after '--'."""
-    return [f"--out={self.vectors_file(workdir)}", f"--data_dir={data_dir}", *self.vectors, "--",
-            self.experiment, *self._own_flags(data_dir)]
+    texts = self.with_flags(*self.vectors.job_changes)
+    return [f"--out={self.vectors_file(workdir)}", f"--data_dir={data_dir}", *self.vectors.flags, "--",
+            self.experiment, *texts._own_flags(data_dir)]
 
   def _own_flags(self, data_dir: str | Path) -> list[str]:
     return [f.replace(DATA_DIR, str(data_dir)) for f in self.flags]
