@@ -4,8 +4,9 @@ the data decides: ``num_classes`` and ``vocab_size``).
 
 An experiment declares, for each model it builds, where each constructor argument comes from,
 in the order config.json lists them: ``FLAG`` (the flag of the argument's own name),
-``Flag("layers")`` (a flag of another name), ``Flag(if_unset=(80,))`` (a list flag without a
-default, whose absence means a model's own value) or a plain value the experiment fixes (``"lstm"``);
+``Flag("layers")`` (a flag of another name), ``Flag(if_unset=(80,))`` (a flag without a
+default, e.g. a list, whose absence means this model's own value) or a plain value the experiment
+fixes (``"lstm"``);
 ``experiments.common.base_spec`` reads the declaration into the spec.
 """
 

@@ -60,7 +60,7 @@ def define_flags(fv: flags.FlagValues) -> None:
                     "averages, not the batch's statistics, are what evaluation reads.", flag_values=fv)
   flags.DEFINE_enum("cnn_pooling", "max", list(cnn.POOLINGS), "CNN: the review vector from the windows' "
                     "features: their max (the study's), mean, or additive attention.", flag_values=fv)
-  flags.DEFINE_integer("dense", 64, "CNN: dense layer after the max-pool (linear, as in the study).", flag_values=fv)
+  flags.DEFINE_integer("dense", 64, "CNN: dense layer after the pooling (linear, as in the study).", flag_values=fv)
   flags.DEFINE_float("dropout", 0.2, "CNN: dropout after the dense layer; BiLSTM, ngram_bag: before the head.",
                      flag_values=fv)
   flags.DEFINE_integer("hidden", 64, "BiLSTM: hidden units per direction.", flag_values=fv)
@@ -70,7 +70,8 @@ def define_flags(fv: flags.FlagValues) -> None:
   flags.DEFINE_enum("pooling", "last", list(POOLINGS), "BiLSTM: the review vector: final states at the true "
                     "length (the study's), additive attention, or the mean / max over real positions.",
                     flag_values=fv)
-  flags.DEFINE_integer("attn_size", 64, "Attention MLP size (BiLSTM --pooling=attention, CNN --cnn_pooling=attention).", flag_values=fv)
+  flags.DEFINE_integer("attn_size", 64, "Attention MLP size (BiLSTM --pooling=attention, CNN "
+                       "--cnn_pooling=attention).", flag_values=fv)
   common.define_ngram_flags(fv)
   flags.DEFINE_enum("loss", "mae", ["mae", "mse", "huber"], "Regression loss (the study: MSE failed to learn); "
                     "huber: squared below an error of 0.1, absolute above.", flag_values=fv)

@@ -1,5 +1,6 @@
 """experiments.reproduce: study job lists, skipping studies without data, reuse, the results tables."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from experiments.experiment import job_spec
 from experiments.studies import BUDGETS, DATA_DIR, Job, Study, Vectors, all_studies, markdown
 from experiments.studies.tasks import Options, plan, reproduce
 from lyric_jax.data import sources
+from lyric_jax.pretrain.provenance import sidecar_path
 from lyric_jax.report import collect
 from lyric_jax.run.results import Results
 from lyric_jax.run.rundir import CONFIG_FILE, RESULTS_FILE
@@ -209,14 +211,13 @@ def test_every_prose_placeholder_names_a_full_budget_job(study):
     assert match["run"] in names, match[0]
 
 
-
 def test_a_job_with_vectors_trains_them_first_then_reads_them(tmp_path, capsys):
   tiny = Job("tiny-vectors", "review_cnn", ("--model=cnn", "--num_examples=120", "--max_len=32", "--epochs=1",
                                             "--batch_size=16", "--embed=8", "--filters=4", "--progress=false"),
              vectors=Vectors(("--dim=8", "--epochs=1", "--batch_size=256"), job_changes=("--epochs=2",)))
   study = Study(key="S9", title="S9 — tiny", intro="", note="", full=(tiny,), quick=(), quick_changes="")
   options = Options("full", 1, tmp_path / "data", tmp_path / "runs")
-  vectors = tmp_path / "runs" / "S9" / "tiny-vectors.vectors.txt"
+  vectors = tiny.vectors_file(tmp_path / "runs" / "S9")
   assert reproduce([study], options, tmp_path / "R.md", dry_run=True) == 0
   planned = capsys.readouterr().out.replace(" \\\n    ", " ")
   assert "S9 tiny-vectors [train (word vectors first)]" in planned
@@ -232,3 +233,11 @@ def test_a_job_with_vectors_trains_them_first_then_reads_them(tmp_path, capsys):
   config = json.loads((tmp_path / "runs" / "S9" / "tiny-vectors" / CONFIG_FILE).read_text())
   assert config["embedding"]["vectors"] == str(vectors)
   assert "experiments.word_vectors" in (tmp_path / "R.md").read_text()
+  # other vector or text flags name another file (never stale vectors); a file without its sidecar
+  # (a kill between the two writes) is trained again
+  other_vectors = dataclasses.replace(tiny, vectors=Vectors(("--dim=8", "--epochs=2")))
+  assert other_vectors.vectors_file("w") != tiny.vectors_file("w")
+  assert tiny.with_flags("--min_freq=2").vectors_file("w") != tiny.vectors_file("w")
+  sidecar_path(vectors).unlink()
+  tasks, _ = plan(study, options)
+  assert tasks[0].vectors_missing() and tasks[0].status() == "resume (word vectors first)"

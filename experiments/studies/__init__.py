@@ -8,6 +8,7 @@ run in about half an hour on 2 CPU cores), and the prose printed around its tabl
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from pathlib import Path
 
 from lyric_jax.data import sources
@@ -33,9 +34,10 @@ class Job:
   ``experiments.reproduce`` adds --data_dir, --num_seeds (unless the job sets its own: a
   population whose ensemble is the reported model), --workdir and --run_name=<name>.
 
-  ``vectors``: the job starts from in-domain skip-gram vectors of its training split's texts,
-  which ``experiments.word_vectors`` trains first into the workdir; the job then reads them
-  with --vectors.
+  ``vectors``: the job starts from in-domain skip-gram vectors of the texts of its training split
+  (with ``Vectors.job_changes``), which ``experiments.word_vectors`` trains first into the
+  workdir; the job then reads them with --vectors. The file's name holds a digest of that
+  command, so changed vector or text flags train new vectors instead of reusing stale ones.
   """
   name: str                        # run directory name, unique within its study
   experiment: str                  # module experiments.<experiment>
@@ -44,22 +46,23 @@ class Job:
   vectors: Vectors | None = None
 
   def argv(self, data_dir: str | Path, num_seeds: int, workdir: str | Path) -> list[str]:
-    own = self._own_flags(data_dir)
+    own = [f.replace(DATA_DIR, str(data_dir)) for f in self.flags]
     seeds = [] if any(_flag_key(f) == "num_seeds" for f in own) else [f"--num_seeds={num_seeds}"]
     vectors = [] if self.vectors is None else [f"--vectors={self.vectors_file(workdir)}"]
     return [*own, *vectors, f"--data_dir={data_dir}", *seeds, f"--workdir={workdir}", f"--run_name={self.name}"]
 
   def vectors_file(self, workdir: str | Path) -> Path:
-    return Path(workdir) / f"{self.name}.vectors.txt"
+    digest = hashlib.sha256("\0".join(self._vectors_command()).encode()).hexdigest()[:10]
+    return Path(workdir) / f"{self.name}-{digest}.vectors.txt"
 
   def vectors_argv(self, data_dir: str | Path, workdir: str | Path) -> list[str]:
     """experiments.word_vectors' arguments for this job's vectors: its flags, then the job after '--'."""
-    texts = self.with_flags(*self.vectors.job_changes)
-    return [f"--out={self.vectors_file(workdir)}", f"--data_dir={data_dir}", *self.vectors.flags, "--",
-            self.experiment, *texts._own_flags(data_dir)]
+    return [f"--out={self.vectors_file(workdir)}", f"--data_dir={data_dir}",
+            *(f.replace(DATA_DIR, str(data_dir)) for f in self._vectors_command())]
 
-  def _own_flags(self, data_dir: str | Path) -> list[str]:
-    return [f.replace(DATA_DIR, str(data_dir)) for f in self.flags]
+  def _vectors_command(self) -> list[str]:
+    """The vectors' command without where it runs: their flags, '--', the job whose texts they read."""
+    return [*self.vectors.flags, "--", self.experiment, *self.with_flags(*self.vectors.job_changes).flags]
 
   def with_flags(self, *changes: str, name: str | None = None) -> "Job":
     """This job with each --flag[=value] in ``changes`` replacing the same flag (or appended)."""

@@ -100,8 +100,9 @@ group songs by normalised artist and normalised lyric text, so no artist is in t
   points). The S0 bag's
   regularisation on the text branch (`--bag_weighting=tfidf --word_dropout=0.5 --weight_decay=1.0`,
   20 epochs, lr 3e-3 chosen on val over 1e-2; 2 seeds per rate, 2026-12-07) reached 64.6 ± 0.4
-  per replica, the 4-replica ensemble 64.7: nearer the stack, not past it. On the old song_id split
-  (`spotify13-ngram_resmlp-track`, the same flags) it scores {spotify13-ngram_resmlp-track:accuracy}
-  (ensemble {spotify13-ngram_resmlp-track:accuracy@ensemble}) against the stack's
+  per replica, the 4-replica ensemble 64.7: nearer the stack, not past it. The job's late fusion
+  (`spotify13-ngram_resmlp`'s flags) on the old song_id split (`spotify13-ngram_resmlp-track`)
+  scores {spotify13-ngram_resmlp-track:accuracy} (ensemble
+  {spotify13-ngram_resmlp-track:accuracy@ensemble}) against the stack's
   {spotify13-ngram_resmlp-track:accuracy@classic}: issue 18's 70 % is not reached there either.""",
 )

@@ -20,6 +20,7 @@ from experiments.experiment import job_spec
 from experiments.studies import Job, Study
 from experiments.studies.markdown import merge_studies, results_markdown
 from lyric_jax.data.errors import ConfigError
+from lyric_jax.pretrain.provenance import sidecar_path
 from lyric_jax.run.results import Results, finished_results
 from lyric_jax.run.rundir import CONFIG_FILE
 from lyric_jax.run.spec import RunSpec
@@ -53,7 +54,11 @@ class Task:
     return "\n".join(_shell(command, width) for command in (self.vectors, self.command) if command)
 
   def vectors_missing(self) -> bool:
-    return self.vectors is not None and not self.job.vectors_file(self.run_dir.parent).exists()
+    """No vectors file, or no sidecar beside it (word_vectors writes that last: a kill between the two)."""
+    if self.vectors is None:
+      return False
+    vectors = self.job.vectors_file(self.run_dir.parent)
+    return not (vectors.exists() and sidecar_path(vectors).exists())
 
   def status(self) -> str:
     if self.error:

@@ -1,7 +1,7 @@
 """1-D convolutional text net (study S2's review-score ConvNet).
 
-    embedding → Conv1D(filters, k, ReLU, 'valid') → BatchNorm → masked global max-pool
-              → Dense(dense) → Dropout → Dense(num_classes)
+    embedding → Conv1D(filters, k, ReLU, 'valid') → BatchNorm → masked pooling over the windows
+              (global max, the study's; mean; or attention) → Dense(dense) → Dropout → Dense(num_classes)
 
 ``pooling`` replaces the study's max-pool over the windows by their mean or by additive
 attention: a max keeps one window per filter, while a review's score sums evidence from

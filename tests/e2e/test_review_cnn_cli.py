@@ -27,7 +27,7 @@ def cnn_run(tmp_path_factory):
   lines += ["unrelated " + " ".join(["0.5"] * DIM)]
   (data_dir / "vectors.txt").write_text("\n".join(lines) + "\n")       # bad15..19 and riff* are misses
   workdir = tmp_path_factory.mktemp("runs")
-  proc = cli("experiments.review_cnn", "--model=cnn", "--dataset=metal_archives", f"--data_dir={data_dir}",
+  proc = cli("experiments.review_cnn", "--model=cnn", "--recipe=study", "--dataset=metal_archives", f"--data_dir={data_dir}",
              "--vectors=vectors.txt", f"--embed={DIM}", "--filters=8", "--dense=8", "--epochs=3",
              "--num_seeds=2", "--batch_size=16", "--lr=1e-2", "--max_len=p95", f"--workdir={workdir}",
              "--run_name=cnn", "--progress=false", "--predict", "good1 good2 good3 good4", "bad1 bad2 bad3 bad4")
