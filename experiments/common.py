@@ -135,11 +135,17 @@ def define_vectors_flags(fv: flags.FlagValues, frozen_with_vectors: bool = False
   flags.DEFINE_bool("freeze_embedding", None if frozen_with_vectors else False,
                     "Freeze the token embedding" + (" (default: frozen iff --vectors is set)." if frozen_with_vectors
                                                      else "."), flag_values=fv)
+  flags.DEFINE_string("language_model", None, "Folder written by experiments.language_model for this run's "
+                      "split, tokenizer and model flags: the token embedding and the recurrent word encoder "
+                      "start from its weights.", flag_values=fv)
+  flags.DEFINE_float("pretrained_lr_scale", 1.0, "Factor on the learning rate of the layers --language_model "
+                     "initialised (ULMFiT's discriminative rates; 1 = the run's).", flag_values=fv)
 
 
 def embedding_spec(fv: flags.FlagValues) -> EmbeddingSpec:
   freeze = fv.freeze_embedding if fv.freeze_embedding is not None else bool(fv.vectors)
-  return EmbeddingSpec(vectors=fv.vectors, freeze=freeze)
+  return EmbeddingSpec(vectors=fv.vectors, freeze=freeze, language_model=fv.language_model,
+                       pretrained_lr_scale=fv.pretrained_lr_scale)
 
 
 def text_spec(fv: flags.FlagValues, **layout) -> TextSpec:

@@ -16,65 +16,36 @@ resumes; ``--overwrite`` starts again.
 from __future__ import annotations
 
 import dataclasses
-import json
-import shutil
 import sys
 from pathlib import Path
 
 from absl import app, flags, logging
 
-from experiments.experiment import job_spec
+from experiments.pretraining import define_flags, prepare_checkpoints, training_split
 from lyric_jax.data import glove, tokenize
-from lyric_jax.data.encode import Preprocessor
 from lyric_jax.data.errors import ConfigError, DataError
-from lyric_jax.data.table import LABEL, TEXT
+from lyric_jax.data.table import TEXT
 from lyric_jax.pretrain import provenance, skipgram
-from lyric_jax.run.pipeline import assign_splits, load_table, split_parts
 from lyric_jax.train.checkpoint import CheckpointError
 
 DEFAULTS = skipgram.SkipGramConfig()
-flags.DEFINE_string("out", None, "Vectors file to write (GloVe text format).", required=True)
-flags.DEFINE_string("data_dir", None, "Folder holding the data files (else $LYRIC_JAX_DATA, else ./data).")
+define_flags("Vectors file to write (GloVe text format).", DEFAULTS.epochs, DEFAULTS.batch_size,
+             "(centre, context) pairs", DEFAULTS.lr, "Adam learning rate, decayed linearly to 0.",
+             "Initialisation, sub-sampling, pair order and negatives.")
 flags.DEFINE_integer("dim", DEFAULTS.dim, "Vector size (the classifier's --embed).")
 flags.DEFINE_integer("window", DEFAULTS.window, "Context words on each side of a centre word (at most).")
 flags.DEFINE_integer("negatives", DEFAULTS.negatives, "Negative words drawn per pair.")
 flags.DEFINE_float("subsample", DEFAULTS.subsample, "Sub-sampling threshold t of frequent words (0 = off).")
-flags.DEFINE_integer("epochs", DEFAULTS.epochs, "Passes over the training texts.")
-flags.DEFINE_integer("batch_size", DEFAULTS.batch_size, "(centre, context) pairs per step.")
-flags.DEFINE_float("lr", DEFAULTS.lr, "Adam learning rate, decayed linearly to 0.")
-flags.DEFINE_integer("seed", DEFAULTS.seed, "Initialisation, sub-sampling, pair order and negatives.")
 flags.DEFINE_list("neighbours", [], "After training, print each of these words' nearest words (cosine): a "
                   "quick look at what the vectors learned.")
-flags.DEFINE_bool("overwrite", False, "Discard the checkpoints of an earlier run with other settings.")
 FLAGS = flags.FLAGS
-
-CONFIG_FILE = "config.json"
 
 
 def train_texts(experiment: str, argv: list[str], data_dir: str | None):
   """(the training split's texts' token ids, the fitted tokenizer, the split) of the job."""
-  spec = job_spec(experiment, argv)
-  if spec.text is None:
-    raise ConfigError(f"{experiment} {' '.join(argv)} reads no text")
-  table = load_table(spec, data_dir)
-  print(table.report())
-  which = assign_splits(table, spec)
-  train = split_parts(table, which)["train"]
-  labels = sorted(table.frame[LABEL].unique())
-  preprocessor = Preprocessor.fit(train, labels, spec.text, target=spec.objective.target)
-  ids = tokenize.encode_ids(preprocessor.tokenizer, train.frame[TEXT].tolist())
-  return ids, preprocessor.tokenizer, which
-
-
-def prepare_checkpoints(directory: Path, settings: dict, overwrite: bool) -> None:
-  """A checkpoint dir for these settings: a new one, or one made by the same settings (to resume)."""
-  saved = directory / CONFIG_FILE
-  if saved.exists() and json.loads(saved.read_text()) != settings:
-    if not overwrite:
-      raise ConfigError(f"{directory} holds a run with other settings or data; pass --overwrite to discard it")
-    shutil.rmtree(directory)
-  directory.mkdir(parents=True, exist_ok=True)
-  saved.write_text(json.dumps(settings, indent=2))
+  split = training_split(experiment, argv, data_dir)
+  tokenizer = split.preprocessor.tokenizer
+  return tokenize.encode_ids(tokenizer, split.train.frame[TEXT].tolist()), tokenizer, split.which
 
 
 def main(argv: list[str]) -> None:

@@ -35,6 +35,11 @@ def test_refused_flags_are_one_config_error():
     job_spec("lyrics_meta", ["--meta_hidden=8,x"])
   with pytest.raises(ConfigError, match="picks its data with --task"):
     job_spec("attention_lstm", ["--dataset=tweets"])
+  with pytest.raises(ConfigError, match="--vectors and --language_model both initialise the embedding"):
+    job_spec("han", ["--vectors=v.txt", "--language_model=lm"])
+  with pytest.raises(ConfigError, match="pretrained_lr_scale must be in .0, 1. and needs a language model"):
+    job_spec("han", ["--pretrained_lr_scale=0.5"])
+  assert job_spec("han", ["--language_model=lm", "--pretrained_lr_scale=0.5"]).embedding.pretrained_lr_scale == 0.5
 
 
 @pytest.mark.parametrize("experiment,model", [(e, m) for e in EXPERIMENTS for m in model_choices(e)])

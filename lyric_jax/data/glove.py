@@ -31,9 +31,22 @@ class EmbeddingSpec:
   ``vectors``: a GloVe-format file (a path, or a file name in the data dir such as
   ``glove.6B.100d.txt``); None = random initialisation (trained from scratch).
   ``freeze``: keep the embedding fixed (optax masking; study S2 froze GloVe).
+  ``language_model``: a folder of ``experiments.language_model``: the embedding *and* the
+  recurrent word encoder start from its weights (not with ``vectors``).
+  ``pretrained_lr_scale``: factor on the learning rate of the layers it initialised (ULMFiT's
+  discriminative rates; 1 = the run's rate).
   """
   vectors: str | None = None
   freeze: bool = False
+  language_model: str | None = None
+  pretrained_lr_scale: float = 1.0
+
+  def __post_init__(self):
+    if self.vectors and self.language_model:
+      raise DataError("--vectors and --language_model both initialise the embedding: give one")
+    if not 0 < self.pretrained_lr_scale <= 1 or (self.pretrained_lr_scale != 1 and not self.language_model):
+      raise DataError(f"pretrained_lr_scale must be in (0, 1] and needs a language model, got "
+                      f"{self.pretrained_lr_scale}")
 
 
 def find_vectors(name: str, data_dir: str | Path | None = None) -> Path:

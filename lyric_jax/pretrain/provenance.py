@@ -32,22 +32,25 @@ def held_out_digest(which: np.ndarray) -> str:
   return hashlib.sha256(np.int64(len(which)).tobytes() + rows.tobytes()).hexdigest()
 
 
-def write_sidecar(vectors: str | Path, which: np.ndarray, info: dict) -> Path:
-  path = sidecar_path(vectors)
+def write_sidecar(vectors: str | Path, which: np.ndarray, info: dict, sidecar: Path | None = None) -> Path:
+  """``info`` and the held-out rows' digest, as ``sidecar`` (default: ``<vectors>.json``)."""
+  path = sidecar or sidecar_path(vectors)
   path.write_text(json.dumps({**info, "held_out_rows_sha256": held_out_digest(which)}, indent=2))
   return path
 
 
-def check_held_out(vectors: str | Path, which: np.ndarray) -> None:
-  """DataError unless ``vectors`` were trained with exactly this run's val/test rows held out."""
-  path = sidecar_path(vectors)
+def check_held_out(vectors: str | Path, which: np.ndarray, sidecar: Path | None = None) -> None:
+  """DataError unless ``vectors`` (or another pretrained artefact, described by ``sidecar``) were
+  trained with exactly this run's val/test rows held out."""
+  path = sidecar or sidecar_path(vectors)
   if not path.exists():
     return
   try:
     recorded = json.loads(path.read_text())["held_out_rows_sha256"]
   except (ValueError, KeyError, TypeError):
-    raise DataError(f"{path} does not say which rows its vectors held out; rerun experiments.word_vectors") from None
+    raise DataError(f"{path} does not say which rows were held out of its training; train it again") from None
   if recorded != held_out_digest(which):
     raise DataError(f"{Path(vectors).name} was trained on another split than this run's (its val/test rows "
-                    f"differ: {path}), so it may have read this run's test texts. Train vectors for this split: "
-                    "python -m experiments.word_vectors --out=FILE -- <this experiment> <its data/split flags>")
+                    f"differ: {path}), so it may have read this run's test texts. Train it for this split: "
+                    "python -m experiments.word_vectors (or experiments.language_model) --out=... "
+                    "-- <this experiment> <its data/split flags>")

@@ -21,12 +21,13 @@ from lyric_jax.data.batches import bucket_boundaries, steps_per_epoch
 from lyric_jax.data.encode import Preprocessor
 from lyric_jax.data.errors import DataError
 from lyric_jax.models import registry
+from lyric_jax.pretrain import language_model
 from lyric_jax.run.rundir import CHECKPOINTS_DIR
 from lyric_jax.run.spec import RunSpec
 from lyric_jax.train.checkpoint import BEST, CheckpointError, LoopCheckpointer
 from lyric_jax.train.loop import FitConfig, initial_counters
 from lyric_jax.train.metrics import build_objective
-from lyric_jax.train.state import frozen, lr_multiplier, make_optimizer, variables_template
+from lyric_jax.train.state import frozen, lr_multiplier, make_optimizer, under, variables_template
 
 # Text models name their token embedding 'embed'; pretrained vectors and freezing target it.
 EMBEDDING_PARAM = "embed/embedding"
@@ -50,35 +51,51 @@ def objective_for(spec: RunSpec, preprocessor: Preprocessor):
     raise DataError(str(e)) from None
 
 
-def optimizer(fit: FitConfig, freeze_embedding: bool = False, steps_per_epoch: int = 1) -> optax.GradientTransformation:
+def optimizer(fit: FitConfig, freeze_embedding: bool = False, steps_per_epoch: int = 1,
+              pretrained: tuple[str, ...] = (), pretrained_lr_scale: float = 1.0) -> optax.GradientTransformation:
   """The optimiser of a fit config (learning rates are set per replica at init); a schedule
-  spans ``fit.epochs`` epochs of ``steps_per_epoch`` steps."""
+  spans ``fit.epochs`` epochs of ``steps_per_epoch`` steps. The params under the ``pretrained``
+  prefixes learn at ``pretrained_lr_scale`` × the rate."""
   mask = frozen([EMBEDDING_PARAM]) if freeze_embedding else None
   schedule = None if fit.schedule == "constant" else lr_multiplier(fit.schedule, fit.epochs * steps_per_epoch,
                                                                     fit.warmup)
+  scaled = (under(pretrained), pretrained_lr_scale) if pretrained and pretrained_lr_scale != 1 else None
   return make_optimizer(fit.optimizer, fit.clip_norm, trainable_mask=mask, weight_decay=fit.weight_decay,
-                        schedule=schedule)
+                        schedule=schedule, scaled=scaled)
 
 
 def optimizer_for(spec: RunSpec, train: Mapping[str, np.ndarray]) -> optax.GradientTransformation:
   """``train``: the arrays trained on each epoch (their batches set a schedule's length)."""
   boundaries = bucket_boundaries(train, spec.fit.length_buckets)
-  return optimizer(spec.fit, spec.embedding.freeze, steps_per_epoch(train, spec.fit.batch_size, boundaries))
+  pretrained = ()
+  if spec.embedding.language_model:
+    pretrained = (language_model.EMBED, language_model.encoder_shape(spec.model, spec.model_kwargs).name)
+  return optimizer(spec.fit, spec.embedding.freeze, steps_per_epoch(train, spec.fit.batch_size, boundaries),
+                   pretrained, spec.embedding.pretrained_lr_scale)
 
 
 def pretrained_embedding(spec: RunSpec, preprocessor: Preprocessor, model: nn.Module, sample: dict,
                          data_dir: str | None) -> tuple[dict, dict | None]:
-  """({param path: matrix} to initialise from, coverage report) for the run's embedding spec.
+  """({param path: array} to initialise from, coverage report) for the run's embedding spec:
+  the vectors' matrix, or a language model's embedding and encoder.
 
   Checks up front that the model has the embedding the spec freezes or fills, with the
   vectors' dimension, so a mismatch is one clear error rather than a failed init.
   """
-  if not (spec.embedding.vectors or spec.embedding.freeze):
+  if not (spec.embedding.vectors or spec.embedding.freeze or spec.embedding.language_model):
     return {}, None
   shapes = jax.eval_shape(lambda: model.init(jax.random.key(0), sample, train=False))["params"]
   shape = shapes.get("embed", {}).get("embedding")
   if spec.text is None or shape is None:
     raise DataError(f"model {spec.model!r} has no '{EMBEDDING_PARAM}' parameter to freeze or initialise")
+  if spec.embedding.language_model:
+    encoder = language_model.encoder_shape(spec.model, spec.model_kwargs)
+    weights = language_model.encoder_overrides(spec.embedding.language_model, encoder,
+                                               preprocessor.tokenizer.get_vocab())
+    print(f"Language model {spec.embedding.language_model}: '{language_model.EMBED}' and '{encoder.name}' start "
+          f"from its weights (learning rate × {spec.embedding.pretrained_lr_scale}; embedding "
+          f"{'frozen' if spec.embedding.freeze else 'trained'})")
+    return weights, None
   if not spec.embedding.vectors:
     return {}, None
   path = glove.find_vectors(spec.embedding.vectors, data_dir)

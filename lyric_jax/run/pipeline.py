@@ -21,7 +21,7 @@ from lyric_jax.data.label_maps import apply_label_map
 from lyric_jax.data.splits import SPLITS, balanced_group_split, stratified_group_split
 from lyric_jax.data.table import LABEL, Table, select_labels
 from lyric_jax.data.weights import balancing_weights, score_bins
-from lyric_jax.pretrain import provenance
+from lyric_jax.pretrain import language_model, provenance
 from lyric_jax.run import artifacts, build, rundir
 from lyric_jax.run.results import Results
 from lyric_jax.run.spec import RunSpec, resume_diffs
@@ -114,6 +114,8 @@ def _train(spec: RunSpec, run_dir: Path, table: Table, data_dir: str | None, min
   which = assign_splits(table, spec, groups)
   if spec.embedding.vectors:
     provenance.check_held_out(glove.find_vectors(spec.embedding.vectors, data_dir), which)
+  if spec.embedding.language_model:
+    language_model.check_split(spec.embedding.language_model, which)
   if is_primary():
     with writing(run_dir, "the split"):
       artifacts.write_split(run_dir, table, which)

@@ -43,13 +43,16 @@ def lr_multiplier(schedule: str = "constant", total_steps: int = 1, warmup: floa
 
 def make_optimizer(name: str = "adam", clip_norm: float = 0.0,
                    trainable_mask: Callable[[Any], Any] | None = None, *, weight_decay: float = 1e-4,
-                   schedule: optax.Schedule | None = None) -> optax.GradientTransformation:
+                   schedule: optax.Schedule | None = None,
+                   scaled: tuple[Callable[[Any], Any], float] | None = None) -> optax.GradientTransformation:
   """An optimiser whose learning rate is a per-replica hyperparameter (``inject_hyperparams``).
 
   ``trainable_mask(params)`` → pytree of bools freezes the False leaves (e.g. GloVe embeddings).
   ``weight_decay``: adamw's decoupled decay (1e-4 is optax's default, kept for older adamw runs).
   ``schedule`` (``lr_multiplier``) scales every replica's update by the same factor per step,
   so each replica keeps its own peak learning rate.
+  ``scaled`` = (mask, factor): the True leaves of ``mask(params)`` learn at ``factor`` × the rate
+  (pretrained layers fine-tuned gently: ULMFiT's discriminative learning rates).
   """
   if name not in OPTIMIZERS:
     raise ValueError(f"Unknown optimizer {name!r}; available: {sorted(OPTIMIZERS)}")
@@ -63,6 +66,9 @@ def make_optimizer(name: str = "adam", clip_norm: float = 0.0,
     return optax.chain(*parts)
 
   tx = optax.inject_hyperparams(chain)(learning_rate=1e-3)
+  if scaled is not None:
+    mask, factor = scaled
+    tx = optax.chain(tx, optax.masked(optax.scale(factor), mask))
   if trainable_mask is not None:
     tx = optax.multi_transform({True: tx, False: optax.set_to_zero()}, trainable_mask)
   return tx
@@ -80,6 +86,12 @@ def frozen(prefixes: Sequence[str]) -> Callable[[Any], Any]:
     return flax.traverse_util.unflatten_dict(
         {path: not any(path == p or path.startswith(p + "/") for p in prefixes) for path in flat}, sep="/")
   return mask
+
+
+def under(prefixes: Sequence[str]) -> Callable[[Any], Any]:
+  """The complement of ``frozen(prefixes)``: True for params under any of the prefixes."""
+  outside = frozen(prefixes)
+  return lambda params: jax.tree.map(lambda x: not x, outside(params))
 
 
 def override_params(params, overrides: dict[str, Any]):
