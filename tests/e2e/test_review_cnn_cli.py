@@ -1,12 +1,14 @@
 """Study S2 end to end, as a user runs it: review_cnn CLI (frozen GloVe-format vectors,
 sample weights, custom texts) → run dir → predict CLI with and without labels."""
 
+import dataclasses
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from lyric_jax.data.glove import EmbeddingSpec
 from lyric_jax.data.sources.reviews import synthetic_reviews_frame
 from lyric_jax.run.rundir import (CONFIG_FILE, CUSTOM_PREDICTIONS_PNG, ERRORS_PNG, LEARNING_CURVES_PNG, METRICS_FILE,
                                   PREDICTIONS_DIR, PREPROCESSOR_FILE, REPORT_FILE, RESULTS_FILE, TOKENIZER_FILE,
@@ -90,5 +92,5 @@ def test_bilstm_trains_from_scratch_end_to_end(tmp_path):
   proc = cli("experiments.review_cnn", *argv)
   assert_ran_in_process_spec(tmp_path / "b", "review_cnn", *argv)
   results = json.loads((tmp_path / "b" / RESULTS_FILE).read_text())
-  assert results["spec"]["model"] == "bilstm" and results["spec"]["embedding"] == {"vectors": None, "freeze": False}
+  assert results["spec"]["model"] == "bilstm" and results["spec"]["embedding"] == dataclasses.asdict(EmbeddingSpec())
   assert np.isfinite(results["test"][0]["mae"]) and "embedding: random init, trained" in proc.stdout
