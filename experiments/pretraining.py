@@ -49,8 +49,12 @@ def define_flags(out: str, epochs: int, batch_size: int, batch_unit: str, lr: fl
 
 
 def training_split(experiment: str, argv: list[str], data_dir: str | None) -> TrainingSplit:
-  """The training split of ``python -m experiments.<experiment> *argv`` and its fitted preprocessor."""
+  """The training split of ``python -m experiments.<experiment> *argv`` and its fitted preprocessor.
+
+  ``data_dir``: the command's own --data_dir; unset, the job's (it may be written after ``--``)."""
   spec = job_spec(experiment, argv)
+  if data_dir is None:
+    data_dir = next((a.split("=", 1)[1] for a in argv if a.startswith("--data_dir=")), None)
   if spec.text is None:
     raise ConfigError(f"{experiment} {' '.join(argv)} reads no text")
   table = load_table(spec, data_dir)

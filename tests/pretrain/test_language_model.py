@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from experiments import pretraining
 from lyric_jax.data.errors import ConfigError, DataError
 from lyric_jax.models import registry
 from lyric_jax.pretrain import language_model as lm
@@ -166,3 +167,17 @@ def test_pretrained_layers_learn_at_their_own_rate():
   for path in ("embed", "encoder"):
     chex.assert_trees_all_close(step["gentle"][path], jax.tree.map(lambda u: 0.25 * u, step["plain"][path]))
   chex.assert_trees_all_close(step["gentle"]["head"], step["plain"]["head"])
+
+
+def test_pretraining_reads_the_jobs_data_dir_when_the_command_names_none(monkeypatch):
+  seen = []
+
+  def load(spec, data_dir):
+    seen.append(data_dir)
+    raise DataError("stop here")
+
+  monkeypatch.setattr(pretraining, "load_table", load)
+  for outer, expected in ((None, "/job/data"), ("/outer", "/outer")):
+    with pytest.raises(DataError, match="stop here"):
+      pretraining.training_split("lstm", ["--dataset=synthetic", "--data_dir=/job/data"], outer)
+  assert seen == ["/job/data", "/outer"]
