@@ -8,7 +8,7 @@ After ``--`` come an experiment and its flags, as they would train: its data, sp
 tokenizer flags pick the texts (the training split only) and the vocabulary, and its model
 flags the embedding and encoder the language model trains (``lyric_jax.pretrain.language_model``).
 ``--out`` becomes a folder: ``checkpoints/`` (Orbax, every epoch: rerunning the same command
-resumes; ``--overwrite`` starts again) and, once finished, ``language_model.json`` (the
+resumes; ``--overwrite`` discards one made with other settings) and, once finished, ``language_model.json`` (the
 command, the loss curves, the vocabulary's and the held-out rows' digests: a classifier on
 another split or vocabulary is refused it).
 """
@@ -21,6 +21,7 @@ from pathlib import Path
 
 from absl import app, flags, logging
 
+from experiments.experiment import job_spec
 from experiments.pretraining import define_flags, prepare_checkpoints, training_split
 from lyric_jax.data import tokenize
 from lyric_jax.data.errors import ConfigError, DataError
@@ -52,8 +53,9 @@ def main(argv: list[str]) -> None:
     config = lm.LMConfig(epochs=FLAGS.epochs, batch_size=FLAGS.batch_size, lr=FLAGS.lr, warmup=FLAGS.warmup,
                          clip_norm=FLAGS.clip_norm, dropout=FLAGS.dropout, output_vocab=FLAGS.output_vocab,
                          held_out=FLAGS.held_out, length_buckets=FLAGS.length_buckets, seed=FLAGS.seed)
+    spec = job_spec(experiment, job_argv)   # refused before any data is read
+    shape = lm.encoder_shape(spec.model, spec.model_kwargs)
     split = training_split(experiment, job_argv, FLAGS.data_dir)
-    shape = lm.encoder_shape(split.spec.model, split.spec.model_kwargs)
     rows = lm.word_rows(split.preprocessor.encode(split.train))
     vocab = split.preprocessor.tokenizer.get_vocab()
     words = int(rows["lengths"].sum())
@@ -62,19 +64,20 @@ def main(argv: list[str]) -> None:
     settings = {"job": [experiment, *job_argv], "config": dataclasses.asdict(config),
                 "encoder": dataclasses.asdict(shape), "vocabulary_sha256": lm.vocabulary_digest(vocab)}
     prepare_checkpoints(out / lm.CHECKPOINTS, settings, FLAGS.overwrite)
+    # Written again when this run finishes: until then no classifier may read the old one's provenance.
+    (out / lm.INFO_FILE).unlink(missing_ok=True)
     specials = tuple(vocab[t] for t in (tokenize.PAD, tokenize.UNK) if t in vocab)
-    params, history = lm.train(rows, split.preprocessor.vocab_size, shape, config, out / lm.CHECKPOINTS, specials,
+    params, history, best_epoch = lm.train(rows, split.preprocessor.vocab_size, shape, config, out / lm.CHECKPOINTS, specials,
                                log=lambda line: print(line, flush=True))
   except (ConfigError, DataError, CheckpointError) as e:
     sys.exit(f"error: {e}")
   except KeyboardInterrupt:
     sys.exit("error: interrupted; rerun the same command to resume from the last saved epoch.")
   output_size = int(params[lm.HEAD]["bias"].shape[0])
-  best = min(history, key=lambda h: h["held_out_loss"])
   info = lm.write_info(out, {**settings, "vocab_size": split.preprocessor.vocab_size, "output_size": output_size,
-                             "words": words, "history": history, "best_epoch": best["epoch"]}, split.which)
-  print(f"wrote the language model of epoch {best['epoch']} (held-out loss {best['held_out_loss']:.4f}) to "
-        f"{out} ({info.name}: where it came from)")
+                             "words": words, "history": history, "best_epoch": best_epoch}, split.which)
+  print(f"wrote the language model of epoch {best_epoch} (held-out loss "
+        f"{history[best_epoch - 1]['held_out_loss']:.4f}) to {out} ({info.name}: where it came from)")
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ def training_split(experiment: str, argv: list[str], data_dir: str | None) -> Tr
   ``data_dir``: the command's own --data_dir; unset, the job's (it may be written after ``--``)."""
   spec = job_spec(experiment, argv)
   if data_dir is None:
-    data_dir = next((a.split("=", 1)[1] for a in argv if a.startswith("--data_dir=")), None)
+    data_dir = job_data_dir(argv)
   if spec.text is None:
     raise ConfigError(f"{experiment} {' '.join(argv)} reads no text")
   table = load_table(spec, data_dir)
@@ -64,6 +64,16 @@ def training_split(experiment: str, argv: list[str], data_dir: str | None) -> Tr
   labels = sorted(table.frame[LABEL].unique())
   preprocessor = Preprocessor.fit(train, labels, spec.text, target=spec.objective.target)
   return TrainingSplit(spec, train, preprocessor, which)
+
+
+def job_data_dir(argv: list[str]) -> str | None:
+  """The job's --data_dir (as --data_dir=DIR or --data_dir DIR), if it names one."""
+  for i, arg in enumerate(argv):
+    if arg.startswith("--data_dir="):
+      return arg.split("=", 1)[1]
+    if arg == "--data_dir" and i + 1 < len(argv):
+      return argv[i + 1]
+  return None
 
 
 def prepare_checkpoints(directory: Path, settings: dict, overwrite: bool) -> None:

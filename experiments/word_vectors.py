@@ -10,7 +10,7 @@ vocabulary. The vectors are written in the GloVe text format ``--vectors`` reads
 ``<out>.json`` (the command, the training curve, and a digest of the held-out rows: a run given
 these vectors checks it holds out the same rows, so vectors trained on another split are
 refused). Checkpoints go to ``<out>.checkpoints/`` after every epoch: rerunning the same command
-resumes; ``--overwrite`` starts again.
+resumes; ``--overwrite`` discards checkpoints made with other settings.
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ def main(argv: list[str]) -> None:
     sys.exit(f"error: {e}")
   except KeyboardInterrupt:
     sys.exit("error: interrupted; rerun the same command to resume from the last saved epoch.")
+  provenance.sidecar_path(out).unlink(missing_ok=True)   # a kill before the new one is written leaves none
   words = glove.write_vectors(out, vocab, vectors)
   sidecar = provenance.write_sidecar(out, which, {**settings, "losses": losses, "words": words})
   print(f"wrote {words:,} {config.dim}-d vectors to {out} ({sidecar.name}: where they came from)")

@@ -41,6 +41,7 @@ from lyric_jax.train.interrupts import deferred_interrupts
 from lyric_jax.train.state import lr_multiplier
 
 EMBED, HEAD = "embed", "lm_head"
+TEXT = "text"   # word_rows' column: which text a row came from
 CHECKPOINTS, INFO_FILE = "checkpoints", "language_model.json"
 # Model class → (its recurrent word encoder's module name, the kwarg giving that encoder's size).
 ENCODERS = {"RecurrentClassifier": ("encoder", "hidden"), "SpatialDropoutRNN": ("encoder", "hidden"),
@@ -144,17 +145,19 @@ def next_word_loss(logits: jnp.ndarray, classes: jnp.ndarray, lengths: jnp.ndarr
 
 
 def word_rows(arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-  """The sequences a word encoder reads, as flat rows {'tokens' [N, T], 'lengths' [N]}: the texts,
-  or for line-structured arrays every line; rows with fewer than 2 words (nothing to predict) dropped."""
+  """The sequences a word encoder reads, as flat rows {'tokens' [N, T], 'lengths' [N], TEXT [N]}: the
+  texts, or for line-structured arrays every line, with the index of the text each came from (so
+  a song's lines are held out together); rows with fewer than 2 words (nothing to predict) dropped."""
   if "word_lengths" in arrays:
     tokens = arrays["tokens"].reshape(-1, arrays["tokens"].shape[-1])
     lengths = arrays["word_lengths"].reshape(-1)
+    texts = np.repeat(np.arange(arrays["tokens"].shape[0]), arrays["tokens"].shape[1])
   else:
-    tokens, lengths = arrays["tokens"], arrays[LENGTHS]
+    tokens, lengths, texts = arrays["tokens"], arrays[LENGTHS], np.arange(len(arrays[LENGTHS]))
   keep = lengths >= 2
   if not keep.any():
     raise DataError("no training text has 2 or more words: nothing for a language model to predict")
-  return {"tokens": tokens[keep], LENGTHS: lengths[keep].astype(np.int32)}
+  return {"tokens": tokens[keep], LENGTHS: lengths[keep].astype(np.int32), TEXT: texts[keep]}
 
 
 def output_classes(rows: Mapping[str, np.ndarray], vocab_size: int, output_vocab: int,
@@ -172,13 +175,13 @@ def output_classes(rows: Mapping[str, np.ndarray], vocab_size: int, output_vocab
 
 
 def split_rows(rows: Mapping[str, np.ndarray], held_out: float, seed: int) -> tuple[dict, dict]:
-  """(training rows, held-out rows): a seeded ``held_out`` share (at least one row) aside."""
-  n = len(rows[LENGTHS])
-  require(n >= 2, f"a language model needs at least 2 texts (one to hold out), got {n}")
-  order = np.random.default_rng(seed).permutation(n)
-  cut = min(n - 1, max(1, math.ceil(held_out * n)))
-  held, kept = np.sort(order[:cut]), np.sort(order[cut:])
-  return {k: v[kept] for k, v in rows.items()}, {k: v[held] for k, v in rows.items()}
+  """(training rows, held-out rows): the rows of a seeded ``held_out`` share of the texts (at least
+  one) aside; the TEXT column is dropped."""
+  texts = np.unique(rows[TEXT])
+  require(len(texts) >= 2, f"a language model needs at least 2 texts (one to hold out), got {len(texts)}")
+  order = np.random.default_rng(seed).permutation(texts)
+  held = np.isin(rows[TEXT], order[:min(len(texts) - 1, max(1, math.ceil(held_out * len(texts))))])
+  return ({k: v[~held] for k, v in rows.items() if k != TEXT}, {k: v[held] for k, v in rows.items() if k != TEXT})
 
 
 def vocabulary_digest(vocab: Mapping[str, int]) -> str:
@@ -194,9 +197,9 @@ def _optimizer(config: LMConfig, total_steps: int) -> optax.GradientTransformati
 
 def train(rows: Mapping[str, np.ndarray], vocab_size: int, shape: EncoderShape, config: LMConfig,
           checkpoint_dir: str | Path, specials: tuple[int, ...] = (0,),
-          log: Callable[[str], None] = print) -> tuple[dict, list[dict]]:
-  """(the LM's parameters of its best held-out epoch, one record per epoch), resuming from
-  ``checkpoint_dir``'s newest epoch. ``rows``: ``word_rows`` of the training split."""
+          log: Callable[[str], None] = print) -> tuple[dict, list[dict], int]:
+  """(the LM's parameters of its best held-out epoch, one record per epoch, that epoch), resuming
+  from ``checkpoint_dir``'s newest epoch. ``rows``: ``word_rows`` of the training split."""
   classes = output_classes(rows, vocab_size, config.output_vocab, specials)
   train_rows, held_rows = split_rows(rows, config.held_out, config.seed)
   model = LanguageModel(shape, vocab_size, int(classes.max()) + 1, config.dropout)
@@ -266,7 +269,7 @@ def train(rows: Mapping[str, np.ndarray], vocab_size: int, shape: EncoderShape, 
           f"{int(classes.max()) + 1:,} classes), {time.perf_counter() - start:.0f} s")
   history = [{"epoch": e + 1, "loss": float(losses[e]), "held_out_loss": float(held_losses[e])}
              for e in range(config.epochs)]
-  return jax.tree.map(np.asarray, best), history
+  return jax.tree.map(np.asarray, best), history, best_epoch
 
 
 def write_info(directory: Path, info: dict, which: np.ndarray) -> Path:

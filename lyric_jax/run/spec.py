@@ -18,6 +18,7 @@ from lyric_jax.data.glove import EmbeddingSpec
 from lyric_jax.data.grouping import GROUPINGS
 from lyric_jax.data.splits import check_split_fractions
 from lyric_jax.models import cudnn_lstm, registry
+from lyric_jax.pretrain import language_model
 from lyric_jax.run.rundir import CONFIG_FILE, read_json
 from lyric_jax.train.loop import FitConfig
 from lyric_jax.train.objectives import ObjectiveSpec
@@ -66,6 +67,8 @@ class RunSpec:
     require(self.grouping in GROUPINGS, f"grouping must be one of {list(GROUPINGS)}, got {self.grouping!r}")
     require(self.subset >= 0, f"subset must be ≥ 0 (0 = all rows), got {self.subset}")
     require(self.train_subsample >= 1, f"train_subsample must be at least 1, got {self.train_subsample}")
+    if self.embedding.language_model:   # a model without a recurrent word encoder is refused here
+      language_model.encoder_shape(self.model, self.model_kwargs)
     if self.model_kwargs.get("impl") == "cudnn":   # refused here, before a run dir or any data is touched
       kwargs = {**registry.default_kwargs(self.model), **self.model_kwargs}
       refusal = cudnn_lstm.refusal(kwargs.get("cell", "lstm"), replicas=len(self.fit.replicas))

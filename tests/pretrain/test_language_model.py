@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from experiments import pretraining
+from experiments.experiment import job_spec
 from lyric_jax.data.errors import ConfigError, DataError
 from lyric_jax.models import registry
 from lyric_jax.pretrain import language_model as lm
@@ -30,7 +31,7 @@ def cyclic_rows(texts=200, length=12, vocab=10, seed=0) -> dict:
   lengths = rng.integers(3, length + 1, texts).astype(np.int32)
   tokens = (starts[:, None] + np.arange(length)[None]) % (vocab - 2) + 2
   tokens = np.where(np.arange(length)[None] < lengths[:, None], tokens, 0).astype(np.int32)
-  return {"tokens": tokens, "lengths": lengths}
+  return {"tokens": tokens, "lengths": lengths, lm.TEXT: np.arange(texts)}
 
 
 def test_each_direction_predicts_its_neighbour_at_real_positions_only():
@@ -75,12 +76,21 @@ def test_output_classes_keep_the_most_frequent_words_and_pool_the_rest():
 def test_word_rows_are_texts_or_every_line_with_something_to_predict():
   flat = lm.word_rows({"tokens": np.ones((3, 4), np.int32), "lengths": np.array([4, 1, 2])})
   np.testing.assert_array_equal(flat["lengths"], [4, 2])
+  np.testing.assert_array_equal(flat[lm.TEXT], [0, 2])
   lines = lm.word_rows({"tokens": np.ones((2, 3, 5), np.int32), "word_lengths": np.array([[5, 0, 2], [1, 3, 0]]),
                         "lengths": np.array([3, 2])})
   chex.assert_shape(lines["tokens"], (3, 5))
   np.testing.assert_array_equal(lines["lengths"], [5, 2, 3])
+  np.testing.assert_array_equal(lines[lm.TEXT], [0, 0, 1])       # which song each line is from
   with pytest.raises(DataError, match="nothing for a language model to predict"):
     lm.word_rows({"tokens": np.ones((2, 4), np.int32), "lengths": np.array([1, 0])})
+
+
+def test_a_songs_lines_are_held_out_together():
+  rows = {"tokens": np.arange(40).reshape(20, 2), "lengths": np.full(20, 2), lm.TEXT: np.arange(20) // 4}
+  train, held = lm.split_rows(rows, held_out=0.2, seed=0)
+  assert lm.TEXT not in train and len(held["lengths"]) == 4 and len(train["lengths"]) == 16
+  assert len(np.unique(held["tokens"][:, 0] // 8)) == 1          # one song's 4 lines (8 ids a song)
 
 
 def test_the_encoder_is_the_classifiers_own():
@@ -92,20 +102,24 @@ def test_the_encoder_is_the_classifiers_own():
     lm.encoder_shape("cnn", {})
   with pytest.raises(ConfigError, match="bidirectional encoder of 2 layers"):
     lm.encoder_shape("rnn", {"bidirectional": True, "num_layers": 2})
+  with pytest.raises(ConfigError, match="'cnn' has no recurrent word encoder"):   # when the flags are read
+    job_spec("review_cnn", ["--model=cnn", "--language_model=lm"])
 
 
 @pytest.mark.parametrize("shape", [UNI, BI], ids=["lstm", "bigru"])
 def test_loss_falls_and_the_model_learns_word_order(tmp_path, shape):
-  params, history = lm.train(cyclic_rows(), 10, shape, lm.LMConfig(**SMALL), tmp_path, log=lambda _: None)
+  params, history, best_epoch = lm.train(cyclic_rows(), 10, shape, lm.LMConfig(**SMALL), tmp_path,
+                                         log=lambda _: None)
   chex.assert_tree_all_finite(params)
   assert history[-1]["held_out_loss"] < 0.2 * history[0]["held_out_loss"], history
   assert history[-1]["held_out_loss"] < 0.1 * np.log(9)      # a guess scores log(9): each word fixes the next
+  assert history[best_epoch - 1]["held_out_loss"] == min(h["held_out_loss"] for h in history)
 
 
 def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path):
   config = lm.LMConfig(**{**SMALL, "epochs": 3})
   rows = cyclic_rows(texts=64)
-  whole, _ = lm.train(rows, 10, UNI, config, tmp_path / "whole", log=lambda _: None)
+  whole, _, _ = lm.train(rows, 10, UNI, config, tmp_path / "whole", log=lambda _: None)
 
   def stop_after_first_epoch(line):
     if line.startswith("epoch 1/"):
@@ -114,7 +128,7 @@ def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path):
   with pytest.raises(KeyboardInterrupt):
     lm.train(rows, 10, UNI, config, tmp_path / "cut", log=stop_after_first_epoch)
   said = []
-  resumed, _ = lm.train(rows, 10, UNI, config, tmp_path / "cut", log=said.append)
+  resumed, _, _ = lm.train(rows, 10, UNI, config, tmp_path / "cut", log=said.append)
   assert said[0].startswith("resumed after epoch 1 of 3") and len(said) == 3
   chex.assert_trees_all_close(resumed, whole, rtol=1e-5, atol=1e-6)
 
@@ -124,7 +138,7 @@ def trained(tmp_path):
   """A finished language model folder for the 'attn_lstm' classifier below, and the vocabulary."""
   vocab = {f"w{i}": i for i in range(10)}
   shape = lm.encoder_shape("attn_lstm", {"embed": 8, "hidden": 16})
-  params, history = lm.train(cyclic_rows(texts=32), 10, shape, lm.LMConfig(**{**SMALL, "epochs": 1}),
+  params, history, _ = lm.train(cyclic_rows(texts=32), 10, shape, lm.LMConfig(**{**SMALL, "epochs": 1}),
                              tmp_path / lm.CHECKPOINTS, log=lambda _: None)
   which = np.array(["train"] * 8 + ["val", "test"], dtype=object)
   lm.write_info(tmp_path, {"encoder": dataclasses.asdict(shape), "vocabulary_sha256": lm.vocabulary_digest(vocab),
@@ -177,7 +191,7 @@ def test_pretraining_reads_the_jobs_data_dir_when_the_command_names_none(monkeyp
     raise DataError("stop here")
 
   monkeypatch.setattr(pretraining, "load_table", load)
-  for outer, expected in ((None, "/job/data"), ("/outer", "/outer")):
+  for outer, job in ((None, ["--data_dir=/job/data"]), (None, ["--data_dir", "/job/data"]), ("/outer", [])):
     with pytest.raises(DataError, match="stop here"):
-      pretraining.training_split("lstm", ["--dataset=synthetic", "--data_dir=/job/data"], outer)
-  assert seen == ["/job/data", "/outer"]
+      pretraining.training_split("lstm", ["--dataset=synthetic", *job], outer)
+  assert seen == ["/job/data", "/job/data", "/outer"]
