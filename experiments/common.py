@@ -152,8 +152,9 @@ def text_spec(fv: flags.FlagValues, **layout) -> TextSpec:
   """The tokenizer flags; ``layout`` adds e.g. layout='lines', max_lines=..., max_words=... (HAN).
   The text's bytes too (``max_chars``) when the n-gram bag reads char n-grams."""
   chars = "char_ngrams" in fv and fv.char_ngrams > 0
-  if chars and fv.model != "ngram_bag":
-    raise ConfigError(f"--char_ngrams={fv.char_ngrams} is read by --model=ngram_bag only, not {fv.model}")
+  if chars and fv.model not in CHAR_NGRAM_MODELS:
+    raise ConfigError(f"--char_ngrams={fv.char_ngrams} is read by --model={' or '.join(sorted(CHAR_NGRAM_MODELS))}"
+                      f" only, not {fv.model}")
   return TextSpec(tokenizer=fv.tokenizer, min_frequency=fv.min_freq, vocab_size=fv.vocab_size,
                   max_len=fv.max_len, max_chars=fv.max_chars if chars else "0", **layout)
 
@@ -249,15 +250,19 @@ def define_resmlp_flags(fv: flags.FlagValues) -> None:
 
 # --- The fastText-style n-gram bag (attention_lstm, review_cnn, and S0's lstm and gru) ------
 
+# The --model values that read the text's bytes when --char_ngrams > 0.
+CHAR_NGRAM_MODELS = frozenset({"ngram_bag", "attn_lstm"})
+
+
 def define_ngram_flags(fv: flags.FlagValues) -> None:
   flags.DEFINE_integer("buckets", 2 ** 19, "ngram_bag: hash buckets shared by all word n-grams; the table is "
                        "buckets × --embed floats per replica, 4 copies in a checkpoint (Adam moments, best).",
                        flag_values=fv)
   flags.DEFINE_integer("ngrams", 2, "ngram_bag: longest word n-gram (1 = words only, 2 = + bigrams, "
                        "3 = + trigrams).", flag_values=fv)
-  flags.DEFINE_integer("char_ngrams", 0, "ngram_bag: longest char n-gram over the lowercased text's bytes "
-                       "(orders 2..N in their own table of --buckets rows, e.g. 5 for tweets; 0 = none).",
-                       flag_values=fv)
+  flags.DEFINE_integer("char_ngrams", 0, "ngram_bag (and attention_lstm's attn_lstm): longest char n-gram "
+                       "over the lowercased text's bytes (orders 2..N in their own table of --buckets rows, "
+                       "e.g. 5 for tweets; 0 = none).", flag_values=fv)
   flags.DEFINE_string("max_chars", "p95", "--char_ngrams: bytes read per text, an integer or mean | p95 | max "
                       "of train.", flag_values=fv)
   flags.DEFINE_enum("bag_weighting", "mean", ["mean", "tfidf"], "ngram_bag: pool the vectors by their mean "
@@ -267,12 +272,16 @@ def define_ngram_flags(fv: flags.FlagValues) -> None:
                      "with this probability.", flag_values=fv)
 
 
+def check_char_ngrams(fv: flags.FlagValues) -> None:
+  require(fv.char_ngrams == 0 or 2 <= fv.char_ngrams <= 6, f"char_ngrams must be 0 or in 2..6, got {fv.char_ngrams}")
+
+
 def ngram_bag_args(fv: flags.FlagValues) -> dict:
   """The n-gram bag's arguments; ``--embed`` only when given, else the model's own (32): the
   experiments' 100 would triple the bucket table and its Adam update."""
   require(1 <= fv.buckets <= 2 ** 31, f"buckets must be in [1, 2**31], got {fv.buckets}")
   require(1 <= fv.ngrams <= 3, f"ngrams must be 1, 2 or 3, got {fv.ngrams}")
-  require(fv.char_ngrams == 0 or 2 <= fv.char_ngrams <= 6, f"char_ngrams must be 0 or in 2..6, got {fv.char_ngrams}")
+  check_char_ngrams(fv)
   embed = fv.embed if fv["embed"].present else registry.default_kwargs("ngram_bag")["embed"]
   return {"embed": embed, "buckets": FLAG, "ngrams": FLAG, "char_ngrams": FLAG, "dropout": FLAG,
           "weighting": Flag("bag_weighting"), "word_dropout": FLAG}

@@ -18,7 +18,7 @@ import numpy as np
 from lyric_jax.data import sources
 from lyric_jax.data.encode import Preprocessor
 from lyric_jax.data.errors import DataError
-from lyric_jax.data.tokenize import UNK, encode_flat
+from lyric_jax.data.tokenize import UNK, encode_chars, encode_flat
 from lyric_jax.models.intermediates import read_attention
 from lyric_jax.report.attention import attention_heatmap
 from lyric_jax.run import build
@@ -54,6 +54,8 @@ def explain(run_dir: str | Path, text: str, replica: str = "best") -> Explanatio
   if n == 0:
     raise DataError(f"{text!r} has no tokens the model can read")
   batch = {"tokens": tokens, "lengths": lengths}
+  if preprocessor.max_chars:   # a model that also reads the text's bytes (char n-grams)
+    batch["chars"], batch["char_lengths"] = encode_chars([cleaned], preprocessor.max_chars)
   trained = build.restore(spec, preprocessor, run_dir, batch)
   step = _explain_step(trained.objective, trained.model.apply, spec.model)
   probs, weights = step(trained.params, trained.model_state, batch)

@@ -187,3 +187,20 @@ class NgramBag(nn.Module):
                                                         jnp.asarray(train[lengths][rows]), kind):
           counts[name] = counts.get(name, 0.0) + np.asarray(_document_counts(ids, mask, size))
     return {f"{CONSTANTS}/{name}_idf": smooth_idf(c, len(train["lengths"])) for name, c in counts.items()}
+
+
+class CharNgramMean(nn.Module):
+  """A text's bytes → the masked mean of its hashed char 2..``order``-gram vectors [B, D].
+
+  fastText's subword bag on its own, for models that add it to another text vector (e.g. the
+  attention LSTM's ``char_ngrams``): tweets' misspellings, hashtags and elongations ("soooo")
+  are unknown words to a word vocabulary but share char n-grams with the words they spell.
+  """
+  order: int
+  buckets: int
+  embed: int
+
+  @nn.compact
+  def __call__(self, chars: jnp.ndarray, char_lengths: jnp.ndarray) -> jnp.ndarray:
+    ids, mask = hashed_ngrams(chars, char_lengths, self.order, self.buckets)
+    return masked_mean(nn.Embed(self.buckets, self.embed, name="char_embed")(ids), mask)

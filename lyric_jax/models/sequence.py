@@ -12,6 +12,7 @@ import jax.numpy as jnp
 
 from lyric_jax.models.attention import AttentionPool
 from lyric_jax.models.intermediates import sow_attention
+from lyric_jax.models.ngram_bag import CharNgramMean
 from lyric_jax.models.pooling import length_mask, masked_max
 from lyric_jax.models.recurrent import RecurrentEncoder
 
@@ -46,6 +47,11 @@ class RecurrentClassifier(nn.Module):
 
   Every pooling reads only real positions, so padding never reaches the logits.
   'attention' sows its weights as the contract's token attention `[B, T]`.
+
+  ``char_ngrams`` > 0 (needs ``batch['chars']``, ``batch['char_lengths']``): the mean of the
+  text's hashed char 2..char_ngrams-gram vectors (``char_embed`` wide, ``char_buckets`` rows)
+  joins the pooled states before the head, a subword view of the words the vocabulary cuts
+  (fastText's char n-grams beside the recurrent reading; wide & deep style late fusion).
   """
 
   num_classes: int
@@ -61,6 +67,9 @@ class RecurrentClassifier(nn.Module):
   unroll: int = 1
   impl: str = "hoisted"            # recurrent layer implementation (see recurrent.IMPLS)
   dtype: jnp.dtype = jnp.float32   # recurrent matmul compute dtype
+  char_ngrams: int = 0             # > 0: + the char n-gram bag (see the class doc)
+  char_buckets: int = 2 ** 18
+  char_embed: int = 32
 
   @nn.compact
   def __call__(self, batch: Mapping[str, jnp.ndarray], *, train: bool) -> jnp.ndarray:
@@ -72,5 +81,8 @@ class RecurrentClassifier(nn.Module):
         impl=self.impl, dtype=self.dtype,
         name="encoder")(x, lengths, train=train)
     pooled = pool_states(self, self.pooling, outputs, final, lengths, self.attn_size)
+    if self.char_ngrams:
+      chars = CharNgramMean(self.char_ngrams, self.char_buckets, self.char_embed, name="chars")
+      pooled = jnp.concatenate([pooled, chars(batch["chars"], batch["char_lengths"])], -1)
     pooled = nn.Dropout(self.dropout, deterministic=not train)(pooled)
     return nn.Dense(self.num_classes, name="head")(pooled)

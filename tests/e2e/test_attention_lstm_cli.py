@@ -52,7 +52,8 @@ def runs(tmp_path_factory):
   fx.tweets(96).to_csv(data / "tweets" / "semeval2017_task4a_tweets_train.csv.gz", index=False)
   workdir = tmp_path_factory.mktemp("runs")
   task_flags = {"imdb": [f"--explain={STUDY_SENTENCE}", f"--explain={UNKNOWN_ONLY}"],
-                "tweets": ["--sample_weights=inverse_bin"]}    # class-balanced loss, for macro-recall
+                # class-balanced loss, for macro-recall; the char n-gram branch beside the attention
+                "tweets": ["--sample_weights=inverse_bin", "--char_ngrams=3", "--buckets=512", "--char_embed=4"]}
   procs = {task: start("experiments.attention_lstm", f"--task={task}", f"--data_dir={data / task}",
                        f"--workdir={workdir}", f"--run_name={task}", *TINY, *task_flags[task])
            for task in ("imdb", "tweets")}
@@ -118,6 +119,14 @@ def test_explain_writes_heatmaps_even_for_unknown_words(runs):
   assert len(study.weights) == len(study.tokens) and study.label in ("negative", "positive")
   with pytest.raises(DataError, match="no tokens"):
     explain.explain(run_dir, "   ")
+
+
+def test_a_run_with_char_ngrams_explains_a_text_from_its_words_and_bytes(runs):
+  run_dir = runs["workdir"] / "tweets"
+  assert load_spec(run_dir).model_kwargs["char_ngrams"] == 3 and Preprocessor.load(run_dir).max_chars > 0
+  tweet = explain.explain(run_dir, "the movie was great, sooo good!!")
+  assert tweet.label in ("negative", "neutral", "positive") and sum(tweet.probabilities.values()) == pytest.approx(1)
+  assert len(tweet.weights) == len(tweet.tokens) and tweet.weights.sum() == pytest.approx(1.0, abs=1e-5)
 
 
 def test_predict_cli_labelled_and_unlabelled_files(runs, tmp_path):

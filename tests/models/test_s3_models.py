@@ -31,3 +31,21 @@ def test_registry_names_for_s3():
   assert isinstance(model, RecurrentClassifier) and model.pooling == "attention"
   assert isinstance(registry.build("rnn", num_classes=2, vocab_size=V), RecurrentClassifier)
   assert isinstance(registry.build("ffnn", num_classes=2, vocab_size=V), EmbeddingBagMLP)
+
+
+def test_attention_lstm_reads_the_char_ngrams_beside_its_words(random_params):
+  """With char_ngrams the text's bytes reach the logits (the words being equal), and padding
+  bytes past char_lengths do not."""
+  model = registry.build("attn_lstm", num_classes=3, vocab_size=V, embed=6, hidden=5, pooling="attention",
+                         attn_size=4, char_ngrams=3, char_buckets=64, char_embed=4)
+  rng = np.random.default_rng(0)
+  batch = {"tokens": jnp.asarray(rng.integers(1, V, (2, 5)), jnp.int32), "lengths": jnp.array([5, 3]),
+           "chars": jnp.asarray(rng.integers(1, 256, (2, 9)), jnp.int32), "char_lengths": jnp.array([9, 6])}
+  params = random_params(model, batch)
+  logits = model.apply(params, batch, train=False)
+  assert params["params"]["chars"]["char_embed"]["embedding"].shape == (64, 4)
+  assert params["params"]["head"]["kernel"].shape == (5 + 4, 3)
+  other_text = {**batch, "chars": batch["chars"].at[0, :3].set(jnp.array([104, 105, 33]))}
+  assert not np.allclose(model.apply(params, other_text, train=False)[0], logits[0])
+  padded = {**batch, "chars": batch["chars"].at[1, 6:].set(7)}
+  np.testing.assert_allclose(model.apply(params, padded, train=False), logits, atol=1e-6)
