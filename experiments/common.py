@@ -290,7 +290,8 @@ def ngram_bag_args(fv: flags.FlagValues) -> dict:
 def define_rnn_impl_flag(fv: flags.FlagValues) -> None:
   """--rnn_impl, the recurrent layer (``RecurrentEncoder(impl=...)``); a model reads it as ``Flag("rnn_impl")``."""
   flags.DEFINE_enum("rnn_impl", "hoisted", list(IMPLS), "Recurrent layer (speed only; all read the same "
-                    "parameters): hoisted, scan, flax, or cudnn (LSTM layers in cuDNN on a CUDA GPU, one replica).",
+                    "parameters): hoisted, autodiff (hoisted without its hand-written backward pass), scan, flax, or "
+                    "cudnn (LSTM layers in cuDNN on a CUDA GPU, one replica).",
                     flag_values=fv)
   # Training asks for cuDNN here; the layer itself runs 'hoisted' elsewhere, so such a run predicts on a CPU.
   flags.register_validator("rnn_impl", lambda impl: impl != "cudnn" or cudnn_lstm.available(),

@@ -20,6 +20,8 @@ import jax
 import jax.numpy as jnp
 from flax.linen.recurrent import flip_sequences
 
+from lyric_jax.models import recurrence_vjp
+
 # Per cell kind: gate names and whether the input / recurrent projection of each gate
 # has a bias, in flax's layout.
 GATES = {
@@ -141,7 +143,9 @@ class HoistedRNN(nn.Module):
   outputs in input order, as `nn.RNN(reverse=True, keep_order=True)` does.
   `dtype=jnp.bfloat16` computes the matmuls in bf16 with f32 accumulation and
   f32 parameters and carries. `inference=True` (no gradient will be taken) picks the
-  step that is fastest forward-only; both compute the same function.
+  step that is fastest forward-only; both compute the same function. In training, an f32
+  LSTM or GRU runs `recurrence_vjp`'s hand-written backward pass (`manual_vjp`; False: JAX's
+  autodiff of the scan, the same gradients).
   """
   cell: str
   hidden: int
@@ -149,6 +153,7 @@ class HoistedRNN(nn.Module):
   unroll: int = 1
   dtype: jnp.dtype = jnp.float32
   hoist: bool = True
+  manual_vjp: bool = True
 
   @nn.compact
   def __call__(self, x: jnp.ndarray, seq_lengths: jnp.ndarray | None = None, *,
@@ -164,9 +169,15 @@ class HoistedRNN(nn.Module):
       xs = project(xs)                             # [T, B, G*H]
     h0 = jnp.zeros(x.shape[:1] + (self.hidden,), jnp.float32)
     carry = (h0, h0) if self.cell == "lstm" else h0
-    step = _step_fn(self.cell, w_h, b_h, self.dtype, project_input=None if self.hoist else project,
-                    inference=inference)
-    _, outputs = jax.lax.scan(step, carry, xs, unroll=self.unroll)
+    if self.manual_vjp and self.hoist and not inference and self.dtype == jnp.float32 and self.cell != "simple":
+      if self.cell == "lstm":
+        outputs = recurrence_vjp.lstm_sequence(xs + b_h, w_h, self.unroll)
+      else:
+        outputs = recurrence_vjp.gru_sequence(xs, w_h, b_h[2 * self.hidden:], self.unroll)
+    else:
+      step = _step_fn(self.cell, w_h, b_h, self.dtype, project_input=None if self.hoist else project,
+                      inference=inference)
+      _, outputs = jax.lax.scan(step, carry, xs, unroll=self.unroll)
     if self.reverse:
       outputs = flip_sequences(outputs, seq_lengths, num_batch_dims=1, time_major=True)
     return jnp.swapaxes(outputs, 0, 1)

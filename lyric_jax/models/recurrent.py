@@ -5,7 +5,8 @@ row (`seq_lengths`), and outputs at padded positions are zeroed (the scan leaves
 them non-zero). Interchangeable layers run each direction (same parameters):
 `impl='hoisted'` (default: `hoisted_rnn`, input projection outside the scan,
 measured fastest by `bench.knobs`), `impl='scan'` (the same without hoisting) and
-`impl='flax'` (`nn.RNN` over flax's cell). `impl='cudnn'` runs each LSTM layer as one cuDNN
+`impl='flax'` (`nn.RNN` over flax's cell); `impl='autodiff'` is 'hoisted' differentiated by
+JAX instead of `recurrence_vjp`'s hand-written backward pass (kept to measure it). `impl='cudnn'` runs each LSTM layer as one cuDNN
 call on a CUDA GPU (`cudnn_lstm`: one replica, float32; elsewhere, e.g. predicting on a CPU,
 it runs the hoisted layer, which has the same parameters).
 """
@@ -20,9 +21,10 @@ from lyric_jax.models.pooling import length_mask
 
 # 'simple' is the Elman RNN h' = tanh(W x + U h + b): study S3's vanilla-RNN baseline.
 CELLS = {"lstm": nn.OptimizedLSTMCell, "gru": nn.GRUCell, "simple": nn.SimpleCell}
-# 'hoisted' and 'scan': hoisted_rnn with / without the input projection outside the scan;
+# 'hoisted' and 'scan': hoisted_rnn with / without the input projection outside the scan
+# ('autodiff': 'hoisted' without its hand-written backward pass);
 # 'cudnn': cudnn_lstm on a CUDA GPU, 'hoisted' elsewhere.
-IMPLS = ("hoisted", "scan", "flax", "cudnn")
+IMPLS = ("hoisted", "autodiff", "scan", "flax", "cudnn")
 
 
 class RecurrentEncoder(nn.Module):
@@ -63,7 +65,8 @@ class RecurrentEncoder(nn.Module):
     def direction(name, x, reverse):
       if impl != "flax":
         return HoistedRNN(self.cell, self.hidden, reverse=reverse, unroll=self.unroll,
-                          dtype=self.dtype, hoist=impl == "hoisted", name=name)(x, lengths, inference=not train)
+                          dtype=self.dtype, hoist=impl in ("hoisted", "autodiff"), manual_vjp=impl == "hoisted",
+                          name=name)(x, lengths, inference=not train)
       # parent=None: otherwise the cell binds to *this* module as 'GRUCell_0'
       # etc. and the params ignore the RNN's name (fwd_0/cell is clearer).
       rnn = nn.RNN(CELLS[self.cell](self.hidden, parent=None), unroll=self.unroll, name=name)
