@@ -31,6 +31,10 @@ GATES = {
 }
 
 
+# Cells whose training scan runs recurrence_vjp's hand-written backward pass (others: autodiff).
+MANUAL_VJP_CELLS = ("lstm", "gru")
+
+
 class _Weights(nn.Module):
   """A kernel (and bias) stored as flax's Dense / DenseParams store them."""
   features: int
@@ -167,17 +171,17 @@ class HoistedRNN(nn.Module):
       xs = flip_sequences(xs, seq_lengths, num_batch_dims=1, time_major=True)
     if self.hoist:
       xs = project(xs)                             # [T, B, G*H]
-    h0 = jnp.zeros(x.shape[:1] + (self.hidden,), jnp.float32)
-    carry = (h0, h0) if self.cell == "lstm" else h0
-    if self.manual_vjp and self.hoist and not inference and self.dtype == jnp.float32 and self.cell != "simple":
-      if self.cell == "lstm":
-        outputs = recurrence_vjp.lstm_sequence(xs + b_h, w_h, self.unroll)
-      else:
-        outputs = recurrence_vjp.gru_sequence(xs, w_h, b_h[2 * self.hidden:], self.unroll)
+    manual = (self.manual_vjp and self.hoist and not inference and self.dtype == jnp.float32
+              and self.cell in MANUAL_VJP_CELLS)
+    if manual and self.cell == "lstm":
+      outputs = recurrence_vjp.lstm_sequence(xs + b_h, w_h, self.unroll)
+    elif manual:   # the GRU's recurrent bias is its candidate's, inside r * (h W_hn + b_hn)
+      outputs = recurrence_vjp.gru_sequence(xs, w_h, b_h[2 * self.hidden:], self.unroll)
     else:
+      h0 = jnp.zeros(x.shape[:1] + (self.hidden,), jnp.float32)
       step = _step_fn(self.cell, w_h, b_h, self.dtype, project_input=None if self.hoist else project,
                       inference=inference)
-      _, outputs = jax.lax.scan(step, carry, xs, unroll=self.unroll)
+      _, outputs = jax.lax.scan(step, (h0, h0) if self.cell == "lstm" else h0, xs, unroll=self.unroll)
     if self.reverse:
       outputs = flip_sequences(outputs, seq_lengths, num_batch_dims=1, time_major=True)
     return jnp.swapaxes(outputs, 0, 1)
