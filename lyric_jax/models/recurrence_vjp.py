@@ -2,8 +2,9 @@
 
 Autodiff of ``lax.scan`` accumulates the recurrent weight gradient inside the backward loop
 (T small matmuls per gate added into a carried sum). Here, as in cuDNN's and oneDNN's RNN
-primitives, the backward loop carries only the gradient of the state (one ``[B, G*H] x [G*H, H]``
-matmul per step), and the recurrent weight gradient is one ``[H, T*B] x [T*B, G*H]`` GEMM after it.
+primitives, the backward loop carries only the gradient of the state (its matmul by ``W_h^T``
+per step: the LSTM's as ``[B, 3H] x [3H, H]`` for i, f, g plus ``[B, H] x [H, H]`` for o), and the
+gate gradients and the recurrent weight gradient (one ``[H, T*B] x [T*B, G*H]`` GEMM) follow it in bulk.
 The forward pass is the inference step's form (one ``[H, G*H]`` matmul, one tanh over the gates).
 """
 from __future__ import annotations
