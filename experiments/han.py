@@ -15,7 +15,8 @@ from experiments.model_config import FLAG, Flag
 
 # lyric_jax.models.han:HAN's arguments.
 MODEL_ARGS = {"cell": FLAG, "embed": FLAG, "word_hidden": FLAG, "line_hidden": FLAG, "attn_size": FLAG,
-              "num_layers": Flag("layers"), "bidirectional": FLAG, "dropout": FLAG}
+              "num_layers": Flag("layers"), "bidirectional": FLAG, "dropout": FLAG, "bag_ngrams": FLAG,
+              "bag_buckets": FLAG, "bag_word_dropout": FLAG}
 
 
 def define_flags(fv: flags.FlagValues) -> None:
@@ -28,6 +29,12 @@ def define_flags(fv: flags.FlagValues) -> None:
   flags.DEFINE_bool("bidirectional", True, "Bidirectional encoders (Yang et al. 2016).", flag_values=fv)
   flags.DEFINE_float("dropout", 0.0, "Dropout on line vectors, the song vector and between layers.",
                      flag_values=fv)
+  flags.DEFINE_integer("bag_ngrams", 0, "> 0: add the logits of a TF-IDF bag of the song's words and hashed "
+                       "word 2..N-grams (idf fitted on train), trained with the HAN (1 = words only; 0 = none).",
+                       flag_values=fv)
+  flags.DEFINE_integer("bag_buckets", 2 ** 19, "--bag_ngrams: hash buckets of the word n-grams.", flag_values=fv)
+  flags.DEFINE_float("bag_word_dropout", 0.5, "--bag_ngrams: in training, leave out each word and n-gram of the "
+                     "bag with this probability.", flag_values=fv)
   flags.DEFINE_string("max_lines", "40", "Lines per song: an integer, or mean | p95 | max of train.",
                       flag_values=fv)
   flags.DEFINE_string("max_words", "12", "Tokens per line: an integer, or mean | p95 | max of train.",
@@ -37,6 +44,9 @@ def define_flags(fv: flags.FlagValues) -> None:
 
 
 def make_spec(fv: flags.FlagValues):
+  common.require(0 <= fv.bag_ngrams <= 3, f"bag_ngrams must be 0, 1, 2 or 3, got {fv.bag_ngrams}")
+  common.require(1 <= fv.bag_buckets <= 2 ** 31, f"bag_buckets must be in [1, 2**31], got {fv.bag_buckets}")
+  common.require(0 <= fv.bag_word_dropout < 1, f"bag_word_dropout must be in [0, 1), got {fv.bag_word_dropout}")
   text = common.text_spec(fv, layout="lines", max_lines=fv.max_lines, max_words=fv.max_words)
   return common.base_spec(fv, "han", "han", MODEL_ARGS, text=text, features=False)
 

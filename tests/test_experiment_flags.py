@@ -40,6 +40,9 @@ def test_refused_flags_are_one_config_error():
   with pytest.raises(ConfigError, match="pretrained_lr_scale must be in .0, 1. and needs a language model"):
     job_spec("han", ["--pretrained_lr_scale=0.5"])
   assert job_spec("han", ["--language_model=lm", "--pretrained_lr_scale=0.5"]).embedding.pretrained_lr_scale == 0.5
+  with pytest.raises(ConfigError, match="bag_ngrams must be 0, 1, 2 or 3, got 4"):
+    job_spec("han", ["--bag_ngrams=4"])
+  assert job_spec("han", ["--bag_ngrams=2"]).model_kwargs["bag_ngrams"] == 2
 
 
 @pytest.mark.parametrize("experiment,model", [(e, m) for e in EXPERIMENTS for m in model_choices(e)])

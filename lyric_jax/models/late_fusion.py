@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lyric_jax.models.mlp import ResidualMLP
-from lyric_jax.models.ngram_bag import CONSTANTS, NgramBag
+from lyric_jax.models.ngram_bag import NgramBag, scoped
 
 TEXT = "text"   # the text branch's scope: its parameters and fitted constants live under it
 
@@ -53,5 +53,4 @@ class NgramResMLP(nn.Module):
 
   def fit_constants(self, train: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The text branch's fitted constants (its TF-IDF idf), at their paths inside this model."""
-    return {path.replace(f"{CONSTANTS}/", f"{CONSTANTS}/{TEXT}/", 1): value
-            for path, value in self._text_branch(parent=None).fit_constants(train).items()}
+    return scoped(self._text_branch(parent=None).fit_constants(train), TEXT)

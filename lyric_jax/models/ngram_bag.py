@@ -93,6 +93,11 @@ def smooth_idf(document_counts: np.ndarray, num_docs: int) -> np.ndarray:
   return np.where(df >= MIN_DF, np.log((1 + num_docs) / (1 + df)) + 1, 0.0).astype(np.float32)
 
 
+def scoped(constants: Mapping[str, np.ndarray], scope: str) -> dict[str, np.ndarray]:
+  """A submodule's fitted constants ('constants/<name>') at its path inside its parent ('constants/<scope>/<name>')."""
+  return {path.replace(f"{CONSTANTS}/", f"{CONSTANTS}/{scope}/", 1): value for path, value in constants.items()}
+
+
 def _uniform(scale: float):
   """fastText's input-vector init, U(-scale, scale) with scale 1/dim. The TF-IDF sum is L2-normalised,
   so with the default init (unit-norm rows) a text's random start would be as long as what it

@@ -1,5 +1,5 @@
-"""HAN: shapes, padding invariance (words and lines), empty lines/songs, one batched word scan
-(its sown attention: test_registry_contract)."""
+"""HAN: shapes, padding invariance (words and lines), empty lines/songs, one batched word scan, the
+n-gram bag beside it (its sown attention, and the bag's padding and gradients: test_registry_contract)."""
 import functools
 
 import chex
@@ -8,7 +8,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from lyric_jax.models.han import HAN
+from lyric_jax.models.han import HAN, song_words
+from lyric_jax.models.ngram_bag import NgramBag
 from tests import model_checks
 
 B, L, W, V, C = 3, 4, 5, 20, 3
@@ -112,3 +113,45 @@ def test_default_hyperparameters_shapes():
   enc = params["params"]["word_encoder"]
   chex.assert_shape(enc["fwd_0"]["cell"]["in"]["kernel"], (100, 50))
   chex.assert_shape(params["params"]["head"]["kernel"], (100, C))  # 2 x line_hidden
+
+
+def test_song_words_reads_real_words_in_order():
+  """The bag's flat view: each real word once, in reading order; garbage words past a line's length
+  and garbage lines past the song's length are dropped."""
+  batch = _batch(extra_lines=3, extra_words=5)
+  words, count = song_words(batch["tokens"], batch["word_lengths"], batch["lengths"])
+  tokens = np.asarray(batch["tokens"])
+  for song in range(B):
+    expected = [t for line in range(LINES[song]) for t in tokens[song, line, :WORDS[song, line]]]
+    assert count[song] == len(expected)
+    np.testing.assert_array_equal(np.asarray(words[song, :len(expected)]), expected)
+    assert not np.asarray(words[song, len(expected):]).any()
+
+
+def test_bag_idf_is_fitted_on_the_songs_words():
+  """--bag_ngrams: the bag's idf (under constants/bag) is the flat n-gram bag's idf of the same
+  words, so a HAN + bag and an ngram_bag run over the same songs weigh words alike."""
+  model = _model(bag_ngrams=2, bag_buckets=64)
+  train = {k: np.asarray(v) for k, v in _batch(extra_lines=2, extra_words=3).items()}
+  fitted = model.fit_constants(train)
+  words, count = song_words(train["tokens"], train["word_lengths"], train["lengths"])
+  flat = NgramBag(C, V, buckets=64, ngrams=2, weighting="tfidf").fit_constants(
+      {"tokens": np.asarray(words), "lengths": np.asarray(count)})
+  assert set(fitted) == {"constants/bag/word_idf", "constants/bag/word_ngram_idf"}
+  for name, idf in flat.items():
+    np.testing.assert_array_equal(fitted[name.replace("constants/", "constants/bag/")], idf)
+  assert _model().fit_constants(train) == {}   # no bag, nothing to fit
+
+
+def test_bag_logits_join_the_hans(random_params):
+  """With the HAN's head zeroed, the HAN + bag's logits are the bag's alone."""
+  model = _model(bag_ngrams=2, bag_buckets=64)
+  batch = _batch()
+  variables = random_params(model, batch)
+  params = dict(variables["params"], head=jax.tree.map(jnp.zeros_like, variables["params"]["head"]))
+  logits = model.apply({**variables, "params": params}, batch, train=False)
+  words, count = song_words(batch["tokens"], batch["word_lengths"], batch["lengths"])
+  bag = NgramBag(C, V, buckets=64, ngrams=2, weighting="tfidf")
+  expected = bag.apply({"params": params["bag"], "constants": variables["constants"]["bag"]},
+                       {"tokens": words, "lengths": count}, train=False)
+  chex.assert_trees_all_close(logits, expected, atol=1e-6)
