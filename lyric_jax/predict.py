@@ -3,18 +3,21 @@
     python -m lyric_jax.predict --run_dir=RUN --data_file=FILE [--output=preds.csv]
     python -m lyric_jax.predict --run_dir=RUN --text="some lyrics"
     python -m lyric_jax.predict --run_dir=RUN --text="a review" --explain_png=attention.png
+    python -m lyric_jax.predict --run_dir=RUN_A,RUN_B --replica=ensemble --data_file=FILE --output=preds.csv
 
 FILE is read with the run's own data source (same format as training, CSV gzipped
 or not, labels optional). Writes one prediction per kept row (class and class
 probabilities, or the predicted score for regression runs); rows the reader drops
 are counted and reported. When FILE has labels, the objective's metrics (accuracy,
-macro-F1 … or MAE, RMSE …) are printed and written to metrics.json.
+macro-F1 … or MAE, RMSE …) are printed and written to metrics.json. Several runs of one task
+(comma-separated) predict as one ensemble: the mean of all their replicas' probabilities or scores.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +41,11 @@ from lyric_jax.train.loop import predict_outputs
 from lyric_jax.train.metrics import evaluate, population_summaries, prediction_columns
 
 
-def read_input(run_dir: Path, data_file: str | None, text: str | None) -> Table:
-  spec = load_spec(run_dir)
+def read_input(run_dir: str | Path | Sequence[str | Path], data_file: str | None, text: str | None) -> Table:
+  """The rows to predict, read as the (first) run's source reads them."""
+  run_dirs = run_dirs_of(run_dir)
+  check_one_source(run_dirs)
+  run_dir, spec = run_dirs[0], load_spec(run_dirs[0])
   source = sources.get(spec.dataset)
   if text is not None:
     return texts_table(run_dir, [text])
@@ -102,14 +108,62 @@ def replica_outputs(run_dir: str | Path, table: Table, batch_size: int | None = 
   return ReplicaOutputs(spec.objective.kind, trained.objective, preprocessor, arrays, outputs, trained.best_score)
 
 
-def predict(run_dir: str | Path, table: Table, replica: str = "best",
+def check_one_source(run_dirs: Sequence[Path]) -> None:
+  """Several runs predict one table only if they read one data source."""
+  datasets = [load_spec(r).dataset for r in run_dirs]
+  for other, dataset in zip(run_dirs[1:], datasets[1:]):
+    if dataset != datasets[0]:
+      raise DataError(f"{other} was trained on {dataset!r} and {run_dirs[0]} on {datasets[0]!r}: an ensemble "
+                      f"needs runs of one task")
+
+
+def run_dirs_of(run_dir: str | Path | Sequence[str | Path]) -> list[Path]:
+  """One run directory, or several (a sequence, or comma-separated) predicting as one ensemble."""
+  dirs = run_dir.split(",") if isinstance(run_dir, str) else [run_dir] if isinstance(run_dir, Path) else run_dir
+  return [Path(d) for d in dirs]
+
+
+def pooled_outputs(run_dirs: Sequence[str | Path], table: Table, batch_size: int | None = None) -> ReplicaOutputs:
+  """The replicas of several runs of one task as one population: each run encodes ``table`` its
+  own way (vocabulary, lengths, char n-grams), and their outputs [P, N, ...] are concatenated."""
+  check_one_source(run_dirs)
+  return pool([replica_outputs(r, table, batch_size) for r in run_dirs], run_dirs)
+
+
+def pool(results: Sequence[ReplicaOutputs], run_dirs: Sequence[str | Path]) -> ReplicaOutputs:
+  """``pooled_outputs`` of the runs' outputs on one table (``run_dirs`` name them in errors)."""
+  first = results[0]
+  for run_dir, other in zip(run_dirs[1:], results[1:]):
+    if (other.kind, list(other.preprocessor.labels)) != (first.kind, list(first.preprocessor.labels)):
+      raise DataError(f"{run_dir} predicts {other.kind} of {list(other.preprocessor.labels) or 'a score'} but "
+                      f"{run_dirs[0]} {first.kind} of {list(first.preprocessor.labels) or 'a score'}: an "
+                      f"ensemble needs runs of one task")
+  shared = [k for k in first.outputs if all(k in r.outputs for r in results)]   # e.g. not one run's attention
+  return dataclasses.replace(first, outputs={k: np.concatenate([r.outputs[k] for r in results]) for k in shared},
+                             best_score=np.concatenate([r.best_score for r in results]))
+
+
+def population_metrics(result: ReplicaOutputs) -> tuple[list[dict], dict]:
+  """Every replica's metrics on labelled rows, and the ensemble's (mean probabilities or scores)."""
+  labels = result.arrays["label"]
+  return (population_summaries(result.objective, result.outputs, labels),
+          evaluate(result.objective, {k: ensemble(v) for k, v in result.outputs.items()}, labels))
+
+
+def predict(run_dir: str | Path | Sequence[str | Path], table: Table, replica: str = "best",
             batch_size: int | None = None) -> tuple[pd.DataFrame, dict | None]:
   """Predictions (one row per kept input row) and, for labelled input, the metrics.
 
   The metrics are the chosen replica's (or the ensemble's) summary, computed like training's
   (``metrics.evaluate``), plus the primary metric of every replica and of the ensemble.
+  Several ``run_dir`` (``run_dirs_of``) predict as their replicas' ensemble only: their
+  validation scores may be of different metrics, so none is 'best'.
   """
-  result = replica_outputs(run_dir, table, batch_size)
+  run_dirs = run_dirs_of(run_dir)
+  if len(run_dirs) > 1 and replica not in ENSEMBLE:
+    raise DataError(f"{len(run_dirs)} runs predict together as one ensemble only: use --replica=ensemble, "
+                    f"not {replica!r}")
+  result = pooled_outputs(run_dirs, table, batch_size)
   objective, preprocessor, arrays, outputs = result.objective, result.preprocessor, result.arrays, result.outputs
   chosen = {k: choose_replica(v, result.best_score, replica) for k, v in outputs.items()}
   columns = {ROW: table.frame[ROW].to_numpy()}
@@ -120,10 +174,12 @@ def predict(run_dir: str | Path, table: Table, replica: str = "best",
   if LABEL not in arrays:
     return out, None
   primary = HEADLINE[result.kind][0]
-  per_replica = [s[primary] for s in population_summaries(objective, outputs, arrays["label"])]
-  together = evaluate(objective, {k: ensemble(v) for k, v in outputs.items()}, arrays["label"])
+  summaries, together = population_metrics(result)
+  per_replica = [s[primary] for s in summaries]
+  # Several runs' validation scores may be of different metrics: none of their replicas is 'best'.
+  best = best_replica(result.best_score) if len(run_dirs) == 1 else None
   metrics = {**evaluate(objective, chosen, arrays["label"]),
-             "replica": replica, "best_replica": best_replica(result.best_score), "primary_metric": primary,
+             "replica": replica, "best_replica": best, "primary_metric": primary,
              f"replica_{primary}_values": per_replica, f"replica_{primary}_mean": float(np.mean(per_replica)),
              f"replica_{primary}_std": float(np.std(per_replica)), f"ensemble_{primary}": together[primary]}
   return out, metrics
@@ -144,7 +200,8 @@ def metrics_line(metrics: dict, replica: str, kind: str) -> str:
               f"{metrics[f'replica_{primary}_std']:.4f}")
   best = metrics["best_replica"]
   if replica in ENSEMBLE:
-    others = f"ensemble of {len(values)} replicas; {replicas}; best on val (#{best}): {values[best]:.4f}"
+    others = f"ensemble of {len(values)} replicas; {replicas}"
+    others += f"; best on val (#{best}): {values[best]:.4f}" if best is not None else " (of several runs)"
   else:
     chosen = f"best replica on val: #{best}" if replica == "best" else f"replica #{replica}"
     others = f"{chosen}; {replicas}; ensemble of {len(values)}: {metrics[f'ensemble_{primary}']:.4f}"
@@ -152,7 +209,8 @@ def metrics_line(metrics: dict, replica: str, kind: str) -> str:
 
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("run_dir", None, "A training run directory (holds config.json and checkpoints/).")
+flags.DEFINE_string("run_dir", None, "A training run directory (holds config.json and checkpoints/); several, "
+                    "comma-separated, predict as one ensemble (--replica=ensemble, --output).")
 flags.DEFINE_string("data_file", None, "File to predict, in the run's source format (labels optional).")
 flags.DEFINE_string("text", None, "A single raw text to classify instead of a file.")
 flags.DEFINE_string("output", None, "Predictions CSV (default: RUN/predictions/<file stem>.csv).")
@@ -167,9 +225,13 @@ def main(argv):
   logging.set_verbosity(logging.WARNING)
   if not FLAGS.run_dir:
     sys.exit("error: --run_dir is required")
-  run_dir = Path(FLAGS.run_dir)
+  run_dirs = run_dirs_of(FLAGS.run_dir)
+  run_dir = run_dirs[0]
   try:
-    table = read_input(run_dir, FLAGS.data_file, FLAGS.text)
+    if len(run_dirs) > 1 and (FLAGS.explain_png or (FLAGS.data_file and not FLAGS.output)):
+      raise DataError("several runs: give --output=FILE for the ensemble's predictions (--explain_png explains "
+                      "one run's attention)")
+    table = read_input(run_dirs, FLAGS.data_file, FLAGS.text)
     if table.drops:
       print(table.report())
     if FLAGS.explain_png and FLAGS.text is None:
@@ -177,7 +239,7 @@ def main(argv):
     if FLAGS.explain_png:
       print(explain.explain_to_png(run_dir, FLAGS.text, FLAGS.explain_png, FLAGS.replica).describe())
       return
-    predictions, metrics = predict(run_dir, table, FLAGS.replica)
+    predictions, metrics = predict(run_dirs, table, FLAGS.replica)
   except (DataError, CheckpointError) as e:
     sys.exit(f"error: {e}")
   if FLAGS.text is not None:

@@ -1,15 +1,19 @@
 """predict computes the same metrics as training: predicting a run's own test split reproduces
 results.json's test summary (every key, loss and top-5 included) for the chosen replica and the
-ensemble, with no warnings; results.json carries the ensemble and the classic baseline."""
+ensemble, with no warnings; results.json carries the ensemble and the classic baseline. Several
+runs of one task predict (and are evaluated on their shared split) as one ensemble."""
 
 import dataclasses
+import functools
 import json
 import warnings
 
 import numpy as np
 import pytest
 
+from experiments.ensemble import ALL, evaluate_ensemble, markdown
 from lyric_jax.data.encode import TextSpec
+from lyric_jax.data.errors import DataError
 from lyric_jax.predict import metrics_line, predict
 from lyric_jax.run.pipeline import load_table, run, split_table
 from lyric_jax.run.rundir import RESULTS_FILE
@@ -37,11 +41,19 @@ SPECS = {
 }
 
 
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+  """name → (spec, run dir, results): each of SPECS trained once per module, on first use."""
+  @functools.lru_cache(maxsize=None)
+  def train(name):
+    run_dir = tmp_path_factory.mktemp(name) / "run"
+    return SPECS[name], run_dir, run(SPECS[name], run_dir)
+  return train
+
+
 @pytest.fixture(scope="module", params=sorted(SPECS))
-def finished(request, tmp_path_factory):
-  spec = SPECS[request.param]
-  run_dir = tmp_path_factory.mktemp(request.param) / "run"
-  results = run(spec, run_dir)
+def finished(request, trained):
+  spec, run_dir, results = trained(request.param)
   return spec, run_dir, results, split_table(load_table(spec, None), spec)["test"]
 
 
@@ -127,3 +139,35 @@ def test_the_tfidf_bag_restores_the_idf_fitted_on_its_training_split(finished):
     assert idf.max() > 1                                               # not the init's ones
     group, name = path.split("/")
     np.testing.assert_allclose(np.asarray(restored.model_state[group][name]), np.broadcast_to(idf, (2, *idf.shape)))
+
+
+def test_runs_of_one_task_predict_as_the_mean_of_all_their_replicas(trained):
+  """Two models (a combined net and a TF-IDF bag, 2 replicas each) on one split: their joint
+  probabilities are the mean of all 4 replicas', and experiments.ensemble reports each run's
+  population and the pair, on val and test, as predict computes them."""
+  (spec, combined, _), (_, bag, _) = trained("classification"), trained("tfidf_bag")
+  test = split_table(load_table(spec, None), spec)["test"]
+  joint, metrics = predict(f"{combined},{bag}", test, "ensemble")
+  (one, _), (other, _) = predict(combined, test, "ensemble"), predict(bag, test, "ensemble")
+  probabilities = [c for c in joint if c.startswith("p_")]
+  assert len(probabilities) == 6
+  np.testing.assert_allclose(joint[probabilities], (one[probabilities] + other[probabilities]) / 2, rtol=1e-5)
+  assert len(metrics["replica_accuracy_values"]) == 4
+  with pytest.raises(DataError, match="one ensemble only: use --replica=ensemble"):
+    predict([combined, bag], test, "best")
+
+  results = evaluate_ensemble([combined, bag], None)
+  assert set(results) == {"val", "test"} and list(results["test"]) == [str(combined), str(bag), ALL]
+  assert results["test"][ALL]["ensemble"]["accuracy"] == pytest.approx(metrics["accuracy"])
+  assert [m["accuracy"] for m in results["test"][ALL]["replicas"]] == pytest.approx(metrics["replica_accuracy_values"])
+  table = markdown(results, "macro_recall")
+  assert table.count("\n") == 4 and f"| {ALL} | 4 | " in table
+
+
+def test_an_ensemble_refuses_runs_of_other_tasks_or_splits(trained, tmp_path):
+  (spec, combined, _), (_, regression, _) = trained("classification"), trained("regression")
+  test = split_table(load_table(spec, None), spec)["test"]
+  with pytest.raises(DataError, match="an ensemble needs runs of one task"):
+    predict([combined, regression], test, "ensemble")
+  with pytest.raises(DataError, match="split differently"):
+    evaluate_ensemble([combined, regression], None)
