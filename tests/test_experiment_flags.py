@@ -74,7 +74,11 @@ def test_the_default_recipe_is_the_best_measured_one_and_given_flags_win():
   assert ngram.model_kwargs["embed"] == 64 and ngram.text.max_len == "max"   # as if --embed were given
   assert job_spec("attention_lstm", ["--model=ffnn"]) == job_spec("attention_lstm", ["--model=ffnn", "--recipe=study"])
   with pytest.raises(ConfigError, match="Unknown command line flag 'recipe'"):
-    job_spec("han", ["--recipe=study"])                      # only experiments with measured recipes have one
+    job_spec("spotify", ["--recipe=study"])                  # only experiments with measured recipes have one
+  han = job_spec("han", ["--dataset=lastfm17"])              # the HAN's recipe is its data set's
+  assert han.text.max_lines == "p95" and han.fit.optimizer == "adamw" and han.model_kwargs["dropout"] == 0.5
+  assert job_spec("han", ["--dataset=lastfm17", "--recipe=study"]).text.max_lines == "40"
+  assert job_spec("han", []) == job_spec("han", ["--recipe=study"])   # no recipe measured on synthetic data
 
 
 def test_sample_weights_balance_classes_on_request_and_score_bins_by_default_in_s2():
