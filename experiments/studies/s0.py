@@ -89,7 +89,10 @@ start, 2 seeds × 2 rates, 2026-12-07) does not beat the bag alone: mean best va
 bag has learnt, and its noise costs the sum ~2 val points (both runs stopped at epochs 6 and 5 of 8,
 their val falling). The whole-song recipe from a random start (val 28.7 %, test 24.3 ±
 0.9 %; the best HAN on val that needs no vectors file) is the default of `python -m experiments.han
---dataset=lastfm17` (`--recipe=study` runs the study's HAN, the `han` row). On the old track-grouped split
+--dataset=lastfm17` (`--recipe=study` runs the study's HAN, the `han` row). Nor does averaging
+the two runs' probabilities (`experiments.ensemble`, 2026-12-07, as for tweets in S3): the 3
+skip-gram HAN replicas and the 3 bag replicas together have val accuracy 32.1 % against the bag's
+34.3 % (test 29.9 % against 29.8 %), and with the 3 random-start HANs added 33.7 % (test 28.2 %). On the old track-grouped split
 the study's HAN scores {han-track:accuracy} %
 beside a baseline of {han-track:accuracy@classic} % on that split: the artist leak inflated both,
 the bag of words most (an artist lookup alone scored 77.6 % there). Absolute numbers are far below
