@@ -23,7 +23,8 @@ from experiments.model_config import FLAG, Flag
 MODELS = {
     "attn_lstm": {"embed": FLAG, "hidden": FLAG, "cell": "lstm", "bidirectional": FLAG, "pooling": "attention",
                   "attn_size": FLAG, "dropout": FLAG, "unroll": FLAG, "impl": Flag("rnn_impl"),
-                  "char_ngrams": FLAG, "char_buckets": Flag("buckets"), "char_embed": FLAG},
+                  "char_ngrams": FLAG, "char_buckets": Flag("buckets"), "char_embed": FLAG, "bag_ngrams": FLAG,
+                  "bag_buckets": Flag("buckets")},
     "ffnn": {"embed": FLAG, "hidden": FLAG, "dropout": FLAG},
     "rnn": {"embed": FLAG, "hidden": FLAG, "cell": "simple", "pooling": "last", "dropout": FLAG, "unroll": FLAG},
     "transformer": {"embed": FLAG, "heads": FLAG, "layers": FLAG, "mlp": Flag("hidden"), "dropout": FLAG,
@@ -78,6 +79,9 @@ def define_flags(fv: flags.FlagValues) -> None:
                      "transformer: also on embeddings, attention and residual branches).", flag_values=fv)
   flags.DEFINE_integer("char_embed", 32, "attn_lstm with --char_ngrams: width of the char n-gram vectors "
                        "whose mean joins the attention-pooled states.", flag_values=fv)
+  flags.DEFINE_integer("bag_ngrams", 0, "attn_lstm: > 0 adds the logits of a bag of words and hashed word "
+                       "2..N-grams (the mean of their vectors, --buckets rows), trained with it; 0 = none.",
+                       flag_values=fv)
   flags.DEFINE_integer("unroll", 1, "Recurrent scan unroll (speed only; 1 measured fastest here on CPU).",
                        flag_values=fv)
   flags.DEFINE_integer("heads", 4, "transformer: attention heads (dividing --embed).", flag_values=fv)
@@ -98,6 +102,9 @@ def make_spec(fv: flags.FlagValues):
     raise app.UsageError("this experiment picks its data with --task, not --dataset")
   # Files that also hold an official test part train on its train part only.
   common.check_char_ngrams(fv)
+  common.require(0 <= fv.bag_ngrams <= 3, f"bag_ngrams must be 0, 1, 2 or 3, got {fv.bag_ngrams}")
+  common.require(fv.bag_ngrams == 0 or fv.model == "attn_lstm", f"--bag_ngrams is read by --model=attn_lstm only, "
+                 f"not {fv.model}")
   args = common.ngram_bag_args(fv) if fv.model == "ngram_bag" else MODELS[fv.model]
   return common.base_spec(fv, "attention_lstm", fv.model, args, features=False,
                           dataset=fv.task, dataset_options={"splits": ["train"]})

@@ -30,11 +30,15 @@ from lyric_jax.run.spec import load_spec
 ALL = "all runs together"
 
 FLAGS = flags.FLAGS
-flags.DEFINE_list("run_dirs", None, "Finished runs of one task on one split (comma-separated).")
-flags.DEFINE_string("data_dir", None, "Folder holding the data files (else $LYRIC_JAX_DATA, else ./data).")
-flags.DEFINE_list("splits", ["val", "test"], "Splits to evaluate.")
-flags.DEFINE_string("metric", None, "Metric of the table, e.g. macro_recall (default: the task's primary one).")
-flags.DEFINE_string("metrics_json", None, "JSON file for the metrics (default: print only).")
+
+
+def define_flags() -> None:
+  """The command line's flags, defined only when run as one (importing this module defines none)."""
+  flags.DEFINE_list("run_dirs", None, "Finished runs of one task on one split (comma-separated).")
+  flags.DEFINE_string("data_dir", None, "Folder holding the data files (else $LYRIC_JAX_DATA, else ./data).")
+  flags.DEFINE_list("splits", ["val", "test"], "Splits to evaluate.")
+  flags.DEFINE_string("metric", None, "Metric of the table, e.g. macro_recall (default: the task's primary one).")
+  flags.DEFINE_string("metrics_json", None, "JSON file for the metrics (default: print only).")
 
 
 def check_shared_split(run_dirs: list[Path]) -> None:
@@ -100,4 +104,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+  define_flags()
   app.run(main)

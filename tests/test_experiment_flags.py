@@ -43,6 +43,8 @@ def test_refused_flags_are_one_config_error():
   with pytest.raises(ConfigError, match="bag_ngrams must be 0, 1, 2 or 3, got 4"):
     job_spec("han", ["--bag_ngrams=4"])
   assert job_spec("han", ["--bag_ngrams=2"]).model_kwargs["bag_ngrams"] == 2
+  with pytest.raises(ConfigError, match="--bag_ngrams is read by --model=attn_lstm only, not ffnn"):
+    job_spec("attention_lstm", ["--model=ffnn", "--bag_ngrams=2"])
 
 
 @pytest.mark.parametrize("experiment,model", [(e, m) for e in EXPERIMENTS for m in model_choices(e)])

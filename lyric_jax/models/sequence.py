@@ -12,7 +12,7 @@ import jax.numpy as jnp
 
 from lyric_jax.models.attention import AttentionPool
 from lyric_jax.models.intermediates import sow_attention
-from lyric_jax.models.ngram_bag import CharNgramMean
+from lyric_jax.models.ngram_bag import CharNgramMean, NgramBag
 from lyric_jax.models.pooling import length_mask, masked_max
 from lyric_jax.models.recurrent import RecurrentEncoder
 
@@ -52,6 +52,10 @@ class RecurrentClassifier(nn.Module):
   text's hashed char 2..char_ngrams-gram vectors (``char_embed`` wide, ``char_buckets`` rows)
   joins the pooled states before the head, a subword view of the words the vocabulary cuts
   (fastText's char n-grams beside the recurrent reading; wide & deep style late fusion).
+
+  ``bag_ngrams`` > 0: the logits of an ``NgramBag`` over the same tokens (the mean of word and
+  hashed word 2..bag_ngrams-gram vectors, its own tables, ``bag_buckets`` rows) are added to the
+  head's, trained jointly: a linear bag of n-grams beside the recurrent reading.
   """
 
   num_classes: int
@@ -70,6 +74,8 @@ class RecurrentClassifier(nn.Module):
   char_ngrams: int = 0             # > 0: + the char n-gram bag (see the class doc)
   char_buckets: int = 2 ** 18
   char_embed: int = 32
+  bag_ngrams: int = 0              # > 0: + a bag of words and word 2..bag_ngrams-grams' logits (see the class doc)
+  bag_buckets: int = 2 ** 18
 
   @nn.compact
   def __call__(self, batch: Mapping[str, jnp.ndarray], *, train: bool) -> jnp.ndarray:
@@ -85,4 +91,9 @@ class RecurrentClassifier(nn.Module):
       chars = CharNgramMean(self.char_ngrams, self.char_buckets, self.char_embed, name="chars")
       pooled = jnp.concatenate([pooled, chars(batch["chars"], batch["char_lengths"])], -1)
     pooled = nn.Dropout(self.dropout, deterministic=not train)(pooled)
-    return nn.Dense(self.num_classes, name="head")(pooled)
+    logits = nn.Dense(self.num_classes, name="head")(pooled)
+    if not self.bag_ngrams:
+      return logits
+    bag = NgramBag(self.num_classes, self.vocab_size, buckets=self.bag_buckets, ngrams=self.bag_ngrams,
+                   dropout=self.dropout, name="bag")
+    return logits + bag({"tokens": tokens, "lengths": lengths}, train=train)

@@ -49,3 +49,17 @@ def test_attention_lstm_reads_the_char_ngrams_beside_its_words(random_params):
   assert not np.allclose(model.apply(params, other_text, train=False)[0], logits[0])
   padded = {**batch, "chars": batch["chars"].at[1, 6:].set(7)}
   np.testing.assert_allclose(model.apply(params, padded, train=False), logits, atol=1e-6)
+
+
+def test_attention_lstm_adds_the_logits_of_its_ngram_bag(random_params):
+  """bag_ngrams: with the LSTM's head zeroed, the logits are the n-gram bag's over the same tokens."""
+  model = registry.build("attn_lstm", num_classes=3, vocab_size=V, embed=6, hidden=5, pooling="attention",
+                         attn_size=4, bag_ngrams=2, bag_buckets=64)
+  rng = np.random.default_rng(1)
+  batch = {"tokens": jnp.asarray(rng.integers(1, V, (2, 5)), jnp.int32), "lengths": jnp.array([5, 3])}
+  variables = random_params(model, batch)
+  params = dict(variables["params"], head=jax.tree.map(jnp.zeros_like, variables["params"]["head"]))
+  logits = model.apply({"params": params}, batch, train=False)
+  bag = registry.build("ngram_bag", num_classes=3, vocab_size=V, buckets=64, ngrams=2)
+  np.testing.assert_allclose(logits, bag.apply({"params": params["bag"]}, batch, train=False), atol=1e-6)
+  assert params["bag"]["ngram_embed"]["embedding"].shape == (64, 32)
