@@ -52,8 +52,10 @@ def runs(tmp_path_factory):
   fx.tweets(96).to_csv(data / "tweets" / "semeval2017_task4a_tweets_train.csv.gz", index=False)
   workdir = tmp_path_factory.mktemp("runs")
   task_flags = {"imdb": [f"--explain={STUDY_SENTENCE}", f"--explain={UNKNOWN_ONLY}"],
-                # class-balanced loss, for macro-recall; the char n-gram branch beside the attention
-                "tweets": ["--sample_weights=inverse_bin", "--char_ngrams=3", "--buckets=512", "--char_embed=4"]}
+                # class-balanced loss, for macro-recall; the char n-gram branch beside the attention and
+                # the n-gram bag's logits beside the head's
+                "tweets": ["--sample_weights=inverse_bin", "--char_ngrams=3", "--buckets=512", "--char_embed=4",
+                           "--bag_ngrams=2"]}
   procs = {task: start("experiments.attention_lstm", f"--task={task}", f"--data_dir={data / task}",
                        f"--workdir={workdir}", f"--run_name={task}", *TINY, *task_flags[task])
            for task in ("imdb", "tweets")}
