@@ -48,11 +48,11 @@ PARITY_SCRIPT = textwrap.dedent("""
 
 
 # The HAN checks data parallelism only: splitting the population is model-agnostic (the text
-# model covers it) and each more 4-device HAN compile costs ~25 s of the suite.
+# model covers it). Its 4-device compile costs ~30 s, so it runs with the slow tests (-m slow).
 @pytest.mark.parametrize("model,kwargs,text,shards", [
     ("text", "dict(embed=8, hidden=8)", "{}", "data,population"),
-    ("han", "dict(embed=8, word_hidden=4, line_hidden=4, attn_size=8)",
-     "dict(layout='lines', max_lines='4', max_words='5')", "data"),
+    pytest.param("han", "dict(embed=8, word_hidden=4, line_hidden=4, attn_size=8)",
+                 "dict(layout='lines', max_lines='4', max_words='5')", "data", marks=pytest.mark.slow),
 ])
 def test_four_device_training_matches_one_device(model, kwargs, text, shards):
   env = {**os.environ, "PYTHONPATH": str(ROOT), "JAX_PLATFORMS": "cpu",

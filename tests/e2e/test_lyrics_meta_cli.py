@@ -108,6 +108,7 @@ def test_unwritable_workdir_is_a_clear_error(tmp_path):
   assert proc.returncode != 0 and "not writable" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_real_tcc_partial_four_genres_end_to_end(real_data_dir, tmp_path):
   proc = cli("experiments.lyrics_meta", "--model=combined", "--dataset=tcc_ceds", f"--data_dir={real_data_dir}",
              "--labels=hip hop,jazz,reggae,rock", "--epochs=1", "--num_seeds=2", "--max_len=64",

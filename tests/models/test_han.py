@@ -149,7 +149,7 @@ def test_bag_logits_join_the_hans(random_params):
   batch = _batch()
   variables = random_params(model, batch)
   params = dict(variables["params"], head=jax.tree.map(jnp.zeros_like, variables["params"]["head"]))
-  logits = model.apply({**variables, "params": params}, batch, train=False)
+  logits = jax.jit(functools.partial(model.apply, train=False))({**variables, "params": params}, batch)
   words, count = song_words(batch["tokens"], batch["word_lengths"], batch["lengths"])
   bag = NgramBag(C, V, buckets=64, ngrams=2, weighting="tfidf")
   expected = bag.apply({"params": params["bag"], "constants": variables["constants"]["bag"]},
