@@ -20,7 +20,7 @@ from lyric_jax.data.batches import iterate_batches
 from lyric_jax.models import registry
 from lyric_jax.train import steps
 from lyric_jax.train.objectives import Classification
-from lyric_jax.train.sharding import Placement
+from lyric_jax.train.sharding import Placement, inference_placement
 from lyric_jax.train.state import init_population, make_optimizer
 
 # Benchmark name → (registry model, constructor kwargs given embed E and hidden H). Names need not
@@ -150,12 +150,17 @@ def time_training(model, batches: list[dict], population: int = 1, steps_count: 
   return Timing(timing.median_rate(run_step, steps_count, sync=jax.block_until_ready), compile_s, flops, temp)
 
 
-def time_inference(model, batches: list[dict], steps_count: int = 20) -> Timing:
+def time_inference(model, batches: list[dict], steps_count: int = 20, devices: int = 0) -> Timing:
+  """Predict steps/s of one replica, each batch split over ``devices`` as predicting splits it
+  (``sharding.inference_placement``; 0: all visible devices)."""
   objective = Classification(int(model.num_classes))
   state = init_population(model, make_optimizer(), batches[0], (0,), (1e-3,))
+  placement = inference_placement(len(batches[0]["tokens"]), 1, devices)
+  params, model_state = placement.state(state.params), placement.state(state.model_state)
+  batches = [placement.batch(b) for b in batches]
   predict, compile_s, flops, temp = _compile(
-      steps.make_predict_step(objective, model.apply), (state.params, state.model_state, batches[0]))
-  rate = timing.median_rate(lambda i: predict(state.params, state.model_state, batches[i % len(batches)]),
+      steps.make_predict_step(objective, model.apply), (params, model_state, batches[0]))
+  rate = timing.median_rate(lambda i: predict(params, model_state, batches[i % len(batches)]),
                             steps_count, sync=jax.block_until_ready)
   return Timing(rate, compile_s, flops, temp)
 

@@ -5,7 +5,9 @@
 
 Each (framework, model) runs in its own subprocess, so its peak resident memory is its
 own and one framework's thread pools never slow the other. JAX: the library's jitted
-train step (population of 1), compile time and XLA's FLOP count of the step; PyTorch:
+train step (population of 1, one device), its predict step with each batch split over one CPU
+device per core as `lyric_jax.predict` splits it (`--cpu_devices`), compile time and XLA's FLOP
+count of the step; PyTorch:
 `bench.torch_reference`, eager, `torch.set_num_threads(os.cpu_count())`. Prints a
 markdown table; `--json=FILE` also saves the rows.
 """
@@ -20,11 +22,14 @@ import sys
 from absl import app, flags
 
 from bench import harness
+from lyric_jax.train import sharding
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("models", list(harness.ARCHITECTURES), "Architectures to time.")
 flags.DEFINE_list("frameworks", ["jax", "torch"], "jax and/or torch.")
 harness.define_shape_flags(steps=20, hidden_help="Hidden size (HAN: per level, split over two directions).")
+flags.DEFINE_integer("cpu_devices", 0, "JAX inference: split each batch over this many CPU devices, as "
+                     "`lyric_jax.predict` does (0: one per core; 1: one device). Training runs on one device.")
 flags.DEFINE_string("worker", None, "Internal: 'framework:model' measured in this process.")
 flags.DEFINE_string("json", None, "Also write the rows as JSON to this file.")
 
@@ -38,11 +43,12 @@ def measure(framework: str, name: str) -> dict:
   batches = harness.synthetic_batches(name, s)
   tokens = harness.tokens_per_batch(batches[0])
   if framework == "jax":
+    devices = sharding.use_cpu_cores(FLAGS.cpu_devices)
     model = harness.build_model(name, s)
     train = harness.time_training(model, batches, steps_count=FLAGS.steps)
-    infer = harness.time_inference(model, batches, steps_count=FLAGS.steps)
+    infer = harness.time_inference(model, batches, steps_count=FLAGS.steps, devices=devices)
     train_rate, infer_rate = train.steps_per_second, infer.steps_per_second
-    extra = {"compile_s": train.compile_seconds + infer.compile_seconds,
+    extra = {"infer_devices": devices, "compile_s": train.compile_seconds + infer.compile_seconds,
              "train_gflops_per_s": (train.flops_per_step or 0) * train_rate / 1e9}
   else:
     import torch
@@ -60,7 +66,7 @@ def measure(framework: str, name: str) -> dict:
 
 def run_worker(framework: str, name: str) -> dict:
   args = [sys.executable, "-m", "bench.throughput", f"--worker={framework}:{name}"]
-  args += [f"--{f}={getattr(FLAGS, f)}" for f in ("batch", "seq_len", "embed", "hidden", "vocab", "steps")]
+  args += [f"--{f}={getattr(FLAGS, f)}" for f in ("batch", "seq_len", "embed", "hidden", "vocab", "steps", "cpu_devices")]
   done = subprocess.run(args, capture_output=True, text=True, check=False)
   if done.returncode:
     raise RuntimeError(f"{framework}:{name} failed:\n{done.stderr[-2000:]}")

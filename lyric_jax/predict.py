@@ -38,6 +38,7 @@ from lyric_jax.run.rundir import predictions_file, write_json_atomic, write_text
 from lyric_jax.run.spec import load_spec
 from lyric_jax.train.checkpoint import CheckpointError
 from lyric_jax.train.loop import predict_outputs
+from lyric_jax.train.sharding import use_cpu_cores
 from lyric_jax.train.metrics import evaluate, population_summaries, prediction_columns
 
 
@@ -218,6 +219,8 @@ flags.DEFINE_string("replica", "best", "Which model of the population predicts: 
                     "(alias mean: the replicas' mean probabilities or scores) | a replica index.")
 flags.DEFINE_string("explain_png", None, "With --text: write the model's attention over the text's "
                     "tokens as a heatmap PNG here (attention models only).")
+flags.DEFINE_integer("cpu_devices", 0, "On a CPU, split each batch over this many devices (0: one per core; "
+                     "1: predict on one device).")
 
 
 def main(argv):
@@ -225,6 +228,7 @@ def main(argv):
   logging.set_verbosity(logging.WARNING)
   if not FLAGS.run_dir:
     sys.exit("error: --run_dir is required")
+  use_cpu_cores(FLAGS.cpu_devices)
   run_dirs = run_dirs_of(FLAGS.run_dir)
   run_dir = run_dirs[0]
   try:

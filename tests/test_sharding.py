@@ -1,4 +1,5 @@
-"""Multi-device training on forced CPU host devices gives the 1-device parameters."""
+"""Multi-device training on forced CPU host devices gives the 1-device parameters, and predicting
+with each batch split over the devices gives the 1-device outputs."""
 
 import os
 import subprocess
@@ -6,9 +7,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import jax
 import pytest
 
-from lyric_jax.train.sharding import Placement, ShardingError
+from lyric_jax.train.sharding import Placement, ShardingError, inference_placement, use_cpu_cores
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,8 +23,9 @@ PARITY_SCRIPT = textwrap.dedent("""
     from lyric_jax.run.build import optimizer
     from lyric_jax.run.pipeline import split_table
     from lyric_jax.run.spec import RunSpec
-    from lyric_jax.train.loop import FitConfig, fit
+    from lyric_jax.train.loop import FitConfig, fit, predict_outputs
     from lyric_jax.train.objectives import Classification
+    from lyric_jax.train.sharding import inference_placement
 
     assert len(jax.devices()) == 4, jax.devices()
     table = sources.get("synthetic").load(num_examples=96, num_classes=3)
@@ -43,6 +46,15 @@ PARITY_SCRIPT = textwrap.dedent("""
       chex.assert_trees_all_close(jax.device_get(multi.state.params), jax.device_get(single.state.params),
                                   atol=1e-5, rtol=1e-4)
       assert [s["accuracy"] for s in multi.test] == [s["accuracy"] for s in single.test]
+
+    # Predicting splits each batch over the 4 devices (when they divide it) and changes no output.
+    assert inference_placement(32, 4).num_devices == 4 and inference_placement(30, 4).num_devices == 1
+    state = single.state
+    predict = lambda devices: predict_outputs(Classification(3), model.apply, state.params, state.model_state,
+                                              data["test"], 32, devices=devices)
+    split, alone = predict(0), predict(1)
+    assert split["probabilities"].shape == (4, len(data["test"]["label"]), 3)
+    chex.assert_trees_all_close(split, alone, atol=1e-6)
     print("PARITY OK")
 """)
 
@@ -60,6 +72,12 @@ def test_four_device_training_matches_one_device(model, kwargs, text, shards):
   proc = subprocess.run([sys.executable, "-c", PARITY_SCRIPT, model, kwargs, text, shards], env=env, cwd=ROOT,
                         capture_output=True, text=True, timeout=600)
   assert "PARITY OK" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-4000:]
+
+
+def test_cpu_cores_keep_a_started_backends_devices():
+  jax.numpy.zeros(1).block_until_ready()
+  assert use_cpu_cores(3) == jax.local_device_count("cpu")
+  assert inference_placement(64, 2).num_devices == jax.local_device_count()
 
 
 def test_uneven_split_is_a_clear_error():

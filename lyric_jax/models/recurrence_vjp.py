@@ -20,8 +20,13 @@ def _previous(states):
 
 
 def _weight_gradient(states, d_pre):
-  """sum_t h_{t-1}^T d_pre_t as one 2-D GEMM (an einsum contracting t and b runs ~2× slower on XLA:CPU)."""
-  h = _previous(states)
+  """sum_t h_{t-1}^T d_pre_t as one 2-D GEMM (an einsum contracting t and b runs ~2× slower on XLA:CPU).
+
+  Flattened batch-major: a batch split over devices stays split ([T, B] → [T*B] would make the
+  partitioner gather the whole [T, B, G*H] onto every device); same speed on one device.
+  """
+  h = jnp.swapaxes(_previous(states), 0, 1)
+  d_pre = jnp.swapaxes(d_pre, 0, 1)
   return h.reshape(-1, h.shape[-1]).T @ d_pre.reshape(-1, d_pre.shape[-1])
 
 

@@ -28,7 +28,7 @@ from lyric_jax.train.checkpoint import (BEST, MIN_FREE_MB, TRAIN_STATE, LoopChec
                                        writing)
 from lyric_jax.train.interrupts import deferred_interrupts
 from lyric_jax.train.metrics import summarize
-from lyric_jax.train.sharding import Placement, is_primary, to_host, to_local
+from lyric_jax.train.sharding import Placement, inference_placement, is_primary, to_host, to_local
 from lyric_jax.train.state import OPTIMIZERS, SCHEDULES, TrainState, init_population, override_params
 
 
@@ -246,11 +246,17 @@ class Evaluator:
 
 
 def predict_outputs(objective, apply_fn, params, model_state, arrays: Mapping[str, np.ndarray],
-                    batch_size: int) -> dict[str, np.ndarray]:
-  """The objective's outputs for every row and replica: name → [P, N, ...] (padding rows dropped)."""
+                    batch_size: int, devices: int = 0) -> dict[str, np.ndarray]:
+  """The objective's outputs for every row and replica: name → [P, N, ...] (padding rows dropped).
+
+  Each batch is split over ``devices`` (0: all of this process's, when they divide ``batch_size``).
+  """
   step = steps.make_predict_step(objective, apply_fn)
+  placement = inference_placement(batch_size, jax.tree.leaves(params)[0].shape[0], devices)
+  params, model_state = placement.state(params), placement.state(model_state)
   inputs = {k: v for k, v in arrays.items() if k not in ("label", SAMPLE_WEIGHT)}
-  parts = [jax.device_get(step(params, model_state, batch)) for batch in iterate_batches(inputs, batch_size)]
+  parts = [jax.device_get(step(params, model_state, placement.batch(batch)))
+           for batch in iterate_batches(inputs, batch_size)]
   n = num_rows(arrays)
   return {name: np.concatenate([p[name] for p in parts], axis=1)[:, :n] for name in parts[0]}
 
