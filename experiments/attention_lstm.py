@@ -103,7 +103,7 @@ def make_spec(fv: flags.FlagValues):
     raise app.UsageError("this experiment picks its data with --task, not --dataset")
   # Files that also hold an official test part train on its train part only.
   common.check_char_ngrams(fv)
-  common.require(0 <= fv.bag_ngrams <= 3, f"bag_ngrams must be 0, 1, 2 or 3, got {fv.bag_ngrams}")
+  common.check_bag_ngrams(fv)
   common.require(fv.bag_ngrams == 0 or fv.model == "attn_lstm", f"--bag_ngrams is read by --model=attn_lstm only, "
                  f"not {fv.model}")
   args = common.ngram_bag_args(fv) if fv.model == "ngram_bag" else MODELS[fv.model]

@@ -276,6 +276,11 @@ def check_char_ngrams(fv: flags.FlagValues) -> None:
   require(fv.char_ngrams == 0 or 2 <= fv.char_ngrams <= 6, f"char_ngrams must be 0 or in 2..6, got {fv.char_ngrams}")
 
 
+def check_bag_ngrams(fv: flags.FlagValues) -> None:
+  """--bag_ngrams of the nets that can add an n-gram bag's logits (HAN, attention LSTM)."""
+  require(0 <= fv.bag_ngrams <= 3, f"bag_ngrams must be 0, 1, 2 or 3, got {fv.bag_ngrams}")
+
+
 def ngram_bag_args(fv: flags.FlagValues) -> dict:
   """The n-gram bag's arguments; ``--embed`` only when given, else the model's own (32): the
   experiments' 100 would triple the bucket table and its Adam update."""

@@ -26,6 +26,7 @@ from lyric_jax.run.pipeline import load_table, split_table
 from lyric_jax.run.results import HEADLINE
 from lyric_jax.run.rundir import SPLIT_FILE, write_json_atomic
 from lyric_jax.run.spec import load_spec
+from lyric_jax.train.sharding import use_cpu_cores
 
 ALL = "all runs together"
 
@@ -88,6 +89,7 @@ def main(argv):
   logging.set_verbosity(logging.WARNING)
   if not FLAGS.run_dirs or len(FLAGS.run_dirs) < 2:
     sys.exit("error: give two or more finished runs: --run_dirs=RUN_A,RUN_B")
+  use_cpu_cores()   # predicting only: each batch split over the cores, as lyric_jax.predict does
   try:
     run_dirs = run_dirs_of(FLAGS.run_dirs)
     results = evaluate_ensemble(run_dirs, str(resolve_data_dir(FLAGS.data_dir)), FLAGS.splits)

@@ -57,7 +57,7 @@ def define_flags(fv: flags.FlagValues) -> None:
 
 
 def make_spec(fv: flags.FlagValues):
-  common.require(0 <= fv.bag_ngrams <= 3, f"bag_ngrams must be 0, 1, 2 or 3, got {fv.bag_ngrams}")
+  common.check_bag_ngrams(fv)
   common.require(1 <= fv.bag_buckets <= 2 ** 31, f"bag_buckets must be in [1, 2**31], got {fv.bag_buckets}")
   common.require(0 <= fv.bag_word_dropout < 1, f"bag_word_dropout must be in [0, 1), got {fv.bag_word_dropout}")
   text = common.text_spec(fv, layout="lines", max_lines=fv.max_lines, max_words=fv.max_words)
