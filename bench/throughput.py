@@ -22,6 +22,7 @@ import sys
 from absl import app, flags
 
 from bench import harness
+from lyric_jax import host_memory
 from lyric_jax.train import sharding
 
 FLAGS = flags.FLAGS
@@ -30,6 +31,9 @@ flags.DEFINE_list("frameworks", ["jax", "torch"], "jax and/or torch.")
 harness.define_shape_flags(steps=20, hidden_help="Hidden size (HAN: per level, split over two directions).")
 flags.DEFINE_integer("cpu_devices", 0, "JAX inference: split each batch over this many CPU devices, as "
                      "`lyric_jax.predict` does (0: one per core; 1: one device). Training runs on one device.")
+flags.DEFINE_enum("keep_freed_memory", "jax", ["jax", "both", "none"], "Which frameworks' processes keep freed "
+                  "memory for reuse (`lyric_jax.host_memory`): jax, as lyric_jax's command lines do; both, PyTorch "
+                  "too, to compare the frameworks under one allocator setting; none.")
 flags.DEFINE_string("worker", None, "Internal: 'framework:model' measured in this process.")
 flags.DEFINE_string("json", None, "Also write the rows as JSON to this file.")
 
@@ -39,6 +43,8 @@ shape = harness.shape_from_flags
 
 def measure(framework: str, name: str) -> dict:
   """One row: examples/s and tokens/s for train and inference, compile time, peak memory."""
+  if FLAGS.keep_freed_memory in (framework, "both"):
+    host_memory.keep_freed_memory()
   s = shape()
   batches = harness.synthetic_batches(name, s)
   tokens = harness.tokens_per_batch(batches[0])
@@ -66,7 +72,8 @@ def measure(framework: str, name: str) -> dict:
 
 def run_worker(framework: str, name: str) -> dict:
   args = [sys.executable, "-m", "bench.throughput", f"--worker={framework}:{name}"]
-  args += [f"--{f}={getattr(FLAGS, f)}" for f in ("batch", "seq_len", "embed", "hidden", "vocab", "steps", "cpu_devices")]
+  args += [f"--{f}={getattr(FLAGS, f)}" for f in ("batch", "seq_len", "embed", "hidden", "vocab", "steps", "cpu_devices",
+                                                 "keep_freed_memory")]
   done = subprocess.run(args, capture_output=True, text=True, check=False)
   if done.returncode:
     raise RuntimeError(f"{framework}:{name} failed:\n{done.stderr[-2000:]}")

@@ -21,6 +21,7 @@ from absl import app, flags, logging
 
 from lyric_jax.data.download import resolve_data_dir
 from lyric_jax.data.errors import DataError
+from lyric_jax.host_memory import keep_freed_memory
 from lyric_jax.predict import pool, population_metrics, replica_outputs, run_dirs_of
 from lyric_jax.run.pipeline import load_table, split_table
 from lyric_jax.run.results import HEADLINE
@@ -89,6 +90,7 @@ def main(argv):
   logging.set_verbosity(logging.WARNING)
   if not FLAGS.run_dirs or len(FLAGS.run_dirs) < 2:
     sys.exit("error: give two or more finished runs: --run_dirs=RUN_A,RUN_B")
+  keep_freed_memory()
   use_cpu_cores()   # predicting only: each batch split over the cores, as lyric_jax.predict does
   try:
     run_dirs = run_dirs_of(FLAGS.run_dirs)

@@ -22,6 +22,7 @@ from absl import app, flags, logging
 
 from lyric_jax.data.errors import ConfigError, DataError
 from lyric_jax.explain import explain_to_png
+from lyric_jax.host_memory import keep_freed_memory
 from lyric_jax.report.tables import results_markdown
 from lyric_jax.run.pipeline import run
 from lyric_jax.run.results import Results
@@ -83,6 +84,7 @@ class Experiment:
 
   def _main(self, argv: list[str]) -> None:
     fv = flags.FLAGS
+    keep_freed_memory()
     logging.set_verbosity(logging.WARNING)   # Orbax logs every save at INFO
     if fv.distributed:
       jax.distributed.initialize(fv.coordinator_address, fv.num_processes, fv.process_id)

@@ -25,6 +25,7 @@ from experiments.experiment import job_spec
 from experiments.pretraining import define_flags, prepare_checkpoints, training_split
 from lyric_jax.data import tokenize
 from lyric_jax.data.errors import ConfigError, DataError
+from lyric_jax.host_memory import keep_freed_memory
 from lyric_jax.pretrain import language_model as lm
 from lyric_jax.train.checkpoint import CheckpointError
 
@@ -47,6 +48,7 @@ def main(argv: list[str]) -> None:
     raise app.UsageError("name the experiment whose encoder to pretrain after '--', e.g. "
                          "-- attention_lstm --task=tweets")
   experiment, job_argv = argv[1], argv[2:]
+  keep_freed_memory()
   logging.set_verbosity(logging.WARNING)   # Orbax logs every save at INFO
   out = Path(FLAGS.out)
   try:

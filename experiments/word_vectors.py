@@ -25,6 +25,7 @@ from experiments.pretraining import define_flags, prepare_checkpoints, training_
 from lyric_jax.data import glove, tokenize
 from lyric_jax.data.errors import ConfigError, DataError
 from lyric_jax.data.table import TEXT
+from lyric_jax.host_memory import keep_freed_memory
 from lyric_jax.pretrain import provenance, skipgram
 from lyric_jax.train.checkpoint import CheckpointError
 
@@ -53,6 +54,7 @@ def main(argv: list[str]) -> None:
     raise app.UsageError("name the experiment whose training split to read after '--', e.g. "
                          "-- attention_lstm --task=tweets")
   experiment, job_argv = argv[1], argv[2:]
+  keep_freed_memory()
   logging.set_verbosity(logging.WARNING)   # Orbax logs every save at INFO
   config = skipgram.SkipGramConfig(dim=FLAGS.dim, window=FLAGS.window, negatives=FLAGS.negatives,
                                    subsample=FLAGS.subsample, epochs=FLAGS.epochs, batch_size=FLAGS.batch_size,

@@ -31,6 +31,7 @@ from lyric_jax.data.batches import iterate_batches, num_rows
 from lyric_jax.data.encode import Preprocessor
 from lyric_jax.data.errors import DataError, naming_file
 from lyric_jax.data.table import LABEL, ROW, TEXT, Table, csv_columns
+from lyric_jax.host_memory import keep_freed_memory
 from lyric_jax.run import build
 from lyric_jax.run.pipeline import relabel
 from lyric_jax.run.results import ENSEMBLE, HEADLINE, METRIC_LABELS, best_replica, choose_replica, ensemble
@@ -228,6 +229,7 @@ def main(argv):
   logging.set_verbosity(logging.WARNING)
   if not FLAGS.run_dir:
     sys.exit("error: --run_dir is required")
+  keep_freed_memory()
   use_cpu_cores(FLAGS.cpu_devices)
   run_dirs = run_dirs_of(FLAGS.run_dir)
   run_dir = run_dirs[0]
