@@ -23,6 +23,7 @@ from absl import app, flags
 
 from experiments.experiment import job_spec
 from experiments.studies import select
+from lyric_jax import host_memory
 from lyric_jax.data.batches import (bucket_boundaries, epoch_order, iterate_batches, num_rows, padded_length,
                                     steps_per_epoch)
 from lyric_jax.data.encode import Preprocessor
@@ -83,6 +84,7 @@ def time_epoch(spec, preprocessor, train: dict, num_buckets: int) -> dict:
 
 def main(argv):
   del argv
+  host_memory.keep_freed_memory()   # as lyric_jax's command lines do
   study, name = FLAGS.job.split(":")
   job = next(j for j in select([study])[0].jobs("full") if j.name == name)
   data_dir = FLAGS.data_dir or os.environ.get("LYRIC_JAX_DATA", "data")

@@ -17,6 +17,7 @@ import jax.numpy as jnp
 from absl import app, flags
 
 from bench import harness
+from lyric_jax import host_memory
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("cells", ["lstm", "gru"], "Recurrent cells to time.")
@@ -38,6 +39,7 @@ def tokens_per_second(cell: str, donate: bool = True, **layer) -> float:
 
 def main(argv):
   del argv
+  host_memory.keep_freed_memory()   # as lyric_jax's command lines do
   print(f"B={FLAGS.batch} T={FLAGS.seq_len} E=H={FLAGS.size}: train tokens/s")
   print("| cell | impl | unroll | dtype | donate | train tokens/s | vs flax, unroll 1 |\n|---|---|---|---|---|---|---|")
   for cell in FLAGS.cells:

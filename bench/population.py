@@ -14,6 +14,7 @@ import jax
 from absl import app, flags
 
 from bench import harness
+from lyric_jax import host_memory
 from lyric_jax.models import registry
 
 FLAGS = flags.FLAGS
@@ -29,6 +30,7 @@ flags.DEFINE_string("model_kwargs", "{}", "JSON dict of model constructor argume
 
 def main(argv):
   del argv
+  host_memory.keep_freed_memory()   # as lyric_jax's command lines do
   shape = harness.Shape(batch=FLAGS.batch_size, seq_len=FLAGS.seq_len, vocab=FLAGS.vocab, classes=FLAGS.classes)
   batches = harness.synthetic_batches(FLAGS.model, shape, count=8, full_length=False)
   kwargs = {"num_classes": FLAGS.classes, **json.loads(FLAGS.model_kwargs)}

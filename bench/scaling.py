@@ -24,6 +24,7 @@ import numpy as np
 from absl import app, flags
 
 from bench import harness
+from lyric_jax import host_memory
 from lyric_jax.data.batches import epoch_order, iterate_batches, num_rows
 from lyric_jax.run.build import optimizer
 from lyric_jax.train import steps
@@ -125,6 +126,7 @@ def plot(rows: list[dict], key: str, path: Path, per_replica: bool = False) -> N
 
 def main(argv):
   del argv
+  host_memory.keep_freed_memory()   # as lyric_jax's command lines do
   if FLAGS.devices_worker:
     devices_worker(FLAGS.devices_worker)
     return
