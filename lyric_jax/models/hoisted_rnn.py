@@ -169,14 +169,16 @@ class HoistedRNN(nn.Module):
     xs = jnp.swapaxes(x, 0, 1)                     # [T, B, E]
     if self.reverse:
       xs = flip_sequences(xs, seq_lengths, num_batch_dims=1, time_major=True)
-    if self.hoist:
-      xs = project(xs)                             # [T, B, G*H]
     manual = (self.manual_vjp and self.hoist and not inference and self.dtype == jnp.float32
               and self.cell in MANUAL_VJP_CELLS)
+    if manual:   # the recurrences add the input bias inside their loops
+      xs = _project(xs, w_in, 0.0, self.dtype)     # [T, B, G*H]
+    elif self.hoist:
+      xs = project(xs)
     if manual and self.cell == "lstm":
-      outputs = recurrence_vjp.lstm_sequence(xs + b_h, w_h, self.unroll)
+      outputs = recurrence_vjp.lstm_sequence(xs, w_h, b_in + b_h, self.unroll)
     elif manual:   # the GRU's recurrent bias is its candidate's, inside r * (h W_hn + b_hn)
-      outputs = recurrence_vjp.gru_sequence(xs, w_h, b_h[2 * self.hidden:], self.unroll)
+      outputs = recurrence_vjp.gru_sequence(xs, w_h, b_in, b_h[2 * self.hidden:], self.unroll)
     else:
       h0 = jnp.zeros(x.shape[:1] + (self.hidden,), jnp.float32)
       step = _step_fn(self.cell, w_h, b_h, self.dtype, project_input=None if self.hoist else project,
