@@ -211,6 +211,8 @@ def test_every_prose_placeholder_names_a_full_budget_job(study):
     assert match["run"] in names, match[0]
 
 
+# Slow (25 s; the suite's 10 minutes): tests/e2e/test_word_vectors_cli.py covers the vectors a classifier reads.
+@pytest.mark.slow
 def test_a_job_with_vectors_trains_them_first_then_reads_them(tmp_path, capsys):
   tiny = Job("tiny-vectors", "review_cnn", ("--model=cnn", "--num_examples=120", "--max_len=32", "--epochs=1",
                                             "--batch_size=16", "--embed=8", "--filters=4", "--progress=false"),

@@ -85,6 +85,8 @@ def test_dataset_options_reach_the_reader(cnn_run, tmp_path):
   assert proc.returncode != 0 and "has no option(s) ['foo']" in proc.stderr and "Traceback" not in proc.stderr
 
 
+# Slow (20 s; the suite's 10 minutes): the CNN's end-to-end runs above cover the S2 experiment's CLI.
+@pytest.mark.slow
 def test_bilstm_trains_from_scratch_end_to_end(tmp_path):
   argv = ("--model=bilstm", "--dataset=synthetic_reviews", "--num_examples=120", "--epochs=1", "--num_seeds=1",
           "--embed=8", "--hidden=8", "--max_len=24", "--sample_weights=none", f"--workdir={tmp_path}",

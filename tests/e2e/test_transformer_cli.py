@@ -2,10 +2,14 @@
 
 import json
 
+import pytest
+
 from tests import sentiment_fixtures as fx
 from tests.e2e.test_lyrics_meta_cli import assert_ran_in_process_spec, cli
 
 
+# Slow (26 s; the suite's 10 minutes): the registry contract tests cover the transformer's shapes and gradients.
+@pytest.mark.slow
 def test_attention_lstm_trains_the_transformer_and_draws_its_attention(tmp_path):
   data = tmp_path / "tweets"
   data.mkdir()
