@@ -13,6 +13,9 @@ from tests import sentiment_fixtures as fx
 from tests.e2e.test_lyrics_meta_cli import cli
 
 
+# Slow (28 s; the suite's 10 minutes): the attention-LSTM CLI's tweets run covers char n-grams through the
+# CLI, and tests/models/test_ngram_bag.py the bag's TF-IDF weighting and char n-grams.
+@pytest.mark.slow
 def test_attention_lstm_trains_the_ngram_bag_with_char_ngrams_on_tweets_and_predicts_a_file(tmp_path):
   data = tmp_path / "tweets"
   data.mkdir()
