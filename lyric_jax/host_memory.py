@@ -3,7 +3,7 @@
 XLA:CPU allocates each step's temporaries afresh (about 170 MB for an LSTM train step at B=64,
 T=256, E=H=128). glibc hands blocks that large back to the kernel when they are freed (each is
 mmap'd, or trimmed off the top of a thread's arena), so every step faults the same pages in
-again: 42,000 minor page faults a step there, about a fifth of its time (BENCHMARKS.md, "Page
+again: 42,600 minor page faults a step there, about a fifth of its time (BENCHMARKS.md, "Page
 faults"). One malloc arena, no mmap'd blocks and no trimming keep them in the process: 4,000
 faults a step. The price is that the process's resident memory stays at its high-water mark.
 

@@ -70,7 +70,7 @@ def use_cpu_cores(count: int = 0) -> int:
   """Makes this process's CPU backend one device per core (``count`` > 0: that many); returns the count.
 
   XLA:CPU runs a recurrent scan on about one core, so a predict batch split over one device per
-  core infers 1.5-1.9× faster on a 2-core machine (BENCHMARKS.md, "Inference across cores").
+  core infers 1.3-2.6× faster on a 2-core machine (LSTM 2.0×) (BENCHMARKS.md, "Inference across cores").
   Must run before the first JAX computation; after it, or where XLA_FLAGS already forces a host
   device count, the devices stay as they are.
   """
