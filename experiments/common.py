@@ -242,10 +242,19 @@ def flag_grouping(fv: flags.FlagValues) -> str:
   return "none"
 
 
+# The residual MLP's model arguments beside its dropout, which each experiment names its own way.
+RESMLP_ARGS = {"width": FLAG, "blocks": FLAG, "numeric_embedding": FLAG, "sigma": Flag("numeric_sigma")}
+
+
 def define_resmlp_flags(fv: flags.FlagValues) -> None:
   """The residual MLP over feature rows (lyric_jax.models.mlp.ResidualMLP), in S1 and S4."""
   flags.DEFINE_integer("width", 256, "resmlp: width of the residual stream.", flag_values=fv)
   flags.DEFINE_integer("blocks", 3, "resmlp: residual blocks.", flag_values=fv)
+  flags.DEFINE_integer("numeric_embedding", 0, "resmlp: > 0 embeds each feature in this many units through "
+                       "learned periodic functions of it (Gorishniy et al. 2022's PLR) before the MLP; 0 = none.",
+                       flag_values=fv)
+  flags.DEFINE_float("numeric_sigma", 0.1, "resmlp --numeric_embedding: std of the initial frequencies (features "
+                     "are scaled to std 1 first).", flag_values=fv)
 
 
 # --- The fastText-style n-gram bag (attention_lstm, review_cnn, and S0's lstm and gru) ------

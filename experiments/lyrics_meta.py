@@ -16,10 +16,10 @@ MODELS = {
     "meta": {"hidden": Flag("meta_hidden"), "dropout": Flag("meta_dropout")},
     "combined": {"embed": FLAG, "feature_hidden": Flag("meta_hidden"), "head_hidden": FLAG,
                  "dropout": Flag("meta_dropout")},
-    "resmlp": {"width": FLAG, "blocks": FLAG, "dropout": Flag("meta_dropout")},   # ours, features only
+    "resmlp": {**common.RESMLP_ARGS, "dropout": Flag("meta_dropout")},   # ours, features only
     # ours: the n-gram bag over the lyrics + resmlp over the features, logits summed
-    "ngram_resmlp": {"embed": FLAG, "buckets": FLAG, "ngrams": FLAG, "dropout": FLAG, "width": FLAG,
-                     "blocks": FLAG, "feature_dropout": Flag("meta_dropout"),
+    "ngram_resmlp": {"embed": FLAG, "buckets": FLAG, "ngrams": FLAG, "dropout": FLAG, **common.RESMLP_ARGS,
+                     "feature_dropout": Flag("meta_dropout"),
                      "weighting": Flag("bag_weighting"), "word_dropout": FLAG},
 }
 

@@ -22,7 +22,7 @@ MODELS = {
     "mlp_dropout": {"hidden": FLAG, "dropout": FLAG, "dropout_layers": FLAG},
     "dense_lstm": {"dense": FLAG, "lstm": Flag(if_unset=(80,)), "sequence": Flag("lstm_sequence")},
     "lstm_lstm": {"lstm": Flag(if_unset=(80, 150)), "sequence": Flag("lstm_sequence")},
-    "resmlp": {"width": FLAG, "blocks": FLAG, "dropout": FLAG},   # ours: a pre-norm residual MLP
+    "resmlp": {**common.RESMLP_ARGS, "dropout": FLAG},   # ours: a pre-norm residual MLP
 }
 MERGE_MAP = "spotify_114_to_66"
 

@@ -27,7 +27,7 @@ class NgramResMLP(nn.Module):
 
   The word table is the text branch's ``embed`` (``text/embed``); ``dropout``, ``weighting`` and
   ``word_dropout`` are the text branch's (see ``NgramBag``), ``feature_dropout`` the MLP's (inside
-  each block)."""
+  each block), ``numeric_embedding`` and ``sigma`` its feature embedding's (see ``ResidualMLP``)."""
   num_classes: int
   vocab_size: int
   embed: int = 32
@@ -39,6 +39,8 @@ class NgramResMLP(nn.Module):
   feature_dropout: float = 0.2
   weighting: str = "mean"
   word_dropout: float = 0.0
+  numeric_embedding: int = 0
+  sigma: float = 0.1
 
   def _text_branch(self, **where) -> NgramBag:
     return NgramBag(self.num_classes, self.vocab_size, self.embed, self.buckets, self.ngrams,
@@ -48,6 +50,7 @@ class NgramResMLP(nn.Module):
   def __call__(self, batch: Mapping[str, jnp.ndarray], *, train: bool) -> jnp.ndarray:
     text = self._text_branch(name=TEXT)(batch, train=train)
     features = ResidualMLP(self.num_classes, self.width, self.blocks, dropout=self.feature_dropout,
+                           numeric_embedding=self.numeric_embedding, sigma=self.sigma,
                            name="features")(batch, train=train)
     return text + features
 

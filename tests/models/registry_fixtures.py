@@ -88,7 +88,7 @@ FIXTURES = {
     # 'features' sequences: a single step ('step') leaves recurrent kernels unused (test_tabular.py).
     "dense_lstm": Fixture({"dense": 6, "lstm": (5,), "sequence": "features"}, features),
     "lstm_lstm": Fixture({"lstm": (5, 4), "sequence": "features"}, features),
-    "resmlp": Fixture({"width": 6, "blocks": 2, "dropout": 0.2}, features),
+    "resmlp": Fixture({"width": 8, "blocks": 2, "dropout": 0.2, "numeric_embedding": 3}, features),
     "ngram_resmlp": Fixture({"embed": 6, "buckets": 64, "ngrams": 2, "dropout": 0.2, "width": 6, "blocks": 1},
                             tokens_and_features),
     "rnn": Fixture({**RECURRENT, "cell": "simple", "pooling": "last"}, tokens),
