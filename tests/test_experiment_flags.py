@@ -83,6 +83,18 @@ def test_the_default_recipe_is_the_best_measured_one_and_given_flags_win():
   assert job_spec("han", []) == job_spec("han", ["--recipe=study"])   # no recipe measured on synthetic data
 
 
+def test_s1_spotify13_feature_nets_default_to_their_recipes():
+  fused = job_spec("lyrics_meta", ["--model=ngram_resmlp", "--dataset=spotify13"])
+  assert fused.model_kwargs["numeric_embedding"] == 16 and fused.model_kwargs["weighting"] == "tfidf"
+  assert (fused.fit.weight_decay, fused.fit.epochs, fused.feature_transform) == (1.0, 20, "quantile")
+  study = job_spec("lyrics_meta", ["--model=ngram_resmlp", "--dataset=spotify13", "--recipe=study"])
+  assert study.model_kwargs["numeric_embedding"] == 0 and study.fit.epochs == 25
+  assert job_spec("lyrics_meta", ["--model=resmlp", "--dataset=spotify13", "--numeric_embedding=0"]).model_kwargs[
+      "numeric_embedding"] == 0                                                     # flags given win
+  assert job_spec("lyrics_meta", ["--model=combined", "--dataset=spotify13"]) == job_spec(
+      "lyrics_meta", ["--model=combined", "--dataset=spotify13", "--recipe=study"])   # the study's nets keep theirs
+
+
 def test_sample_weights_balance_classes_on_request_and_score_bins_by_default_in_s2():
   assert job_spec("attention_lstm", ["--task=tweets", "--recipe=study"]).objective.sample_weights == "none"
   assert job_spec("attention_lstm", ["--task=imdb"]).objective.sample_weights == "none"
