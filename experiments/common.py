@@ -260,7 +260,7 @@ def define_resmlp_flags(fv: flags.FlagValues) -> None:
 # --- The fastText-style n-gram bag (attention_lstm, review_cnn, and S0's lstm and gru) ------
 
 # The --model values that read the text's bytes when --char_ngrams > 0.
-CHAR_NGRAM_MODELS = frozenset({"ngram_bag", "attn_lstm"})
+CHAR_NGRAM_MODELS = frozenset({"ngram_bag", "attn_lstm", "ngram_resmlp"})
 
 
 def define_ngram_flags(fv: flags.FlagValues) -> None:

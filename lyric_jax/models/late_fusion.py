@@ -25,14 +25,15 @@ TEXT = "text"   # the text branch's scope: its parameters and fitted constants l
 class NgramResMLP(nn.Module):
   """``NgramBag`` (text) logits + ``ResidualMLP`` (features) logits → [B, C].
 
-  The word table is the text branch's ``embed`` (``text/embed``); ``dropout``, ``weighting`` and
-  ``word_dropout`` are the text branch's (see ``NgramBag``), ``feature_dropout`` the MLP's (inside
+  The word table is the text branch's ``embed`` (``text/embed``); ``char_ngrams``, ``dropout``,
+  ``weighting`` and ``word_dropout`` are the text branch's (see ``NgramBag``), ``feature_dropout`` the MLP's (inside
   each block), ``numeric_embedding`` and ``sigma`` its feature embedding's (see ``ResidualMLP``)."""
   num_classes: int
   vocab_size: int
   embed: int = 32
   buckets: int = 2 ** 17
   ngrams: int = 2
+  char_ngrams: int = 0
   dropout: float = 0.0
   width: int = 256
   blocks: int = 3
@@ -44,7 +45,7 @@ class NgramResMLP(nn.Module):
 
   def _text_branch(self, **where) -> NgramBag:
     return NgramBag(self.num_classes, self.vocab_size, self.embed, self.buckets, self.ngrams,
-                    dropout=self.dropout, weighting=self.weighting, word_dropout=self.word_dropout, **where)
+                    char_ngrams=self.char_ngrams, dropout=self.dropout, weighting=self.weighting, word_dropout=self.word_dropout, **where)
 
   @nn.compact
   def __call__(self, batch: Mapping[str, jnp.ndarray], *, train: bool) -> jnp.ndarray:

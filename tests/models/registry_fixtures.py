@@ -52,6 +52,10 @@ def tokens_and_features(extra: int = 0, seed: int = 0) -> dict:
   return {**tokens(extra, seed), **features(seed=seed)}
 
 
+def tokens_chars_and_features(extra: int = 0, seed: int = 0) -> dict:
+  return {**tokens_and_chars(extra, seed), **features(seed=seed)}
+
+
 def lines(extra: int = 0, seed: int = 0) -> dict:
   """tokens [B, L + extra, W + extra], word_lengths [B, L + extra], lengths [B] (real lines).
 
@@ -89,8 +93,8 @@ FIXTURES = {
     "dense_lstm": Fixture({"dense": 6, "lstm": (5,), "sequence": "features"}, features),
     "lstm_lstm": Fixture({"lstm": (5, 4), "sequence": "features"}, features),
     "resmlp": Fixture({"width": 8, "blocks": 2, "dropout": 0.2, "numeric_embedding": 3}, features),
-    "ngram_resmlp": Fixture({"embed": 6, "buckets": 64, "ngrams": 2, "dropout": 0.2, "width": 6, "blocks": 1},
-                            tokens_and_features),
+    "ngram_resmlp": Fixture({"embed": 6, "buckets": 64, "ngrams": 2, "char_ngrams": 3, "dropout": 0.2, "width": 6,
+                             "blocks": 1}, tokens_chars_and_features),
     "rnn": Fixture({**RECURRENT, "cell": "simple", "pooling": "last"}, tokens),
     "han": Fixture({"embed": 6, "word_hidden": 4, "line_hidden": 4, "attn_size": 4, "dropout": 0.2, "bag_ngrams": 2,
                     "bag_buckets": 64}, lines,
