@@ -64,6 +64,7 @@ def define_flags(fv: flags.FlagValues) -> None:
 
 
 def make_spec(fv: flags.FlagValues):
+  common.check_char_ngrams(fv)
   return common.base_spec(fv, "lyrics_meta", fv.model, MODELS[fv.model],
                           text=fv.model not in ("meta", "resmlp"), features=fv.model != "text")
 

@@ -37,13 +37,18 @@ def test_attention_lstm_trains_the_ngram_bag_with_char_ngrams_on_tweets_and_pred
   assert len(pd.read_csv(out)) == 96          # new text is read as the run read it: tokens and bytes
 
 
-def test_char_ngrams_are_read_by_the_n_gram_bag_and_the_attention_lstm_only():
-  with pytest.raises(ConfigError, match="--char_ngrams=5 is read by --model=attn_lstm or ngram_bag only, not ffnn"):
+def test_char_ngrams_are_read_by_the_n_gram_bags_and_the_attention_lstm_only():
+  with pytest.raises(ConfigError, match="--char_ngrams=5 is read by --model=attn_lstm or ngram_bag or ngram_resmlp "
+                                        "only, not ffnn"):
     job_spec("attention_lstm", ["--model=ffnn", "--char_ngrams=5"])
-  for model in ("ngram_bag", "attn_lstm"):
+  with pytest.raises(ConfigError, match="not combined"):
+    job_spec("lyrics_meta", ["--model=combined", "--char_ngrams=5"])
+  assert job_spec("lyrics_meta", ["--model=ngram_resmlp", "--char_ngrams=5"]).model_kwargs["char_ngrams"] == 5
+  for experiment, model in (("attention_lstm", "ngram_bag"), ("attention_lstm", "attn_lstm"),
+                            ("lyrics_meta", "ngram_resmlp")):
     with pytest.raises(DataError, match="char_ngrams must be 0 or in 2..6"):
-      job_spec("attention_lstm", [f"--model={model}", "--char_ngrams=9"])
-    assert job_spec("attention_lstm", [f"--model={model}"]).text.max_chars == "0"     # no bytes unless asked
+      job_spec(experiment, [f"--model={model}", "--char_ngrams=9"])
+    assert job_spec(experiment, [f"--model={model}", "--recipe=study"]).text.max_chars == "0"   # no bytes unless asked
   spec = job_spec("attention_lstm", ["--task=tweets", "--char_ngrams=5", "--buckets=4096", "--char_embed=16"])
   assert spec.text.max_chars == "p95"
   assert {k: spec.model_kwargs[k] for k in ("char_ngrams", "char_buckets", "char_embed")} == {
