@@ -24,9 +24,8 @@ MODELS = {
     "resmlp": {**common.RESMLP_ARGS, "dropout": Flag("meta_dropout")},   # ours, features only
     # ours: the n-gram bag over the lyrics + resmlp over the features, logits summed
     "ngram_resmlp": {"embed": FLAG, "buckets": FLAG, "ngrams": FLAG, "char_ngrams": FLAG, "dropout": FLAG,
-                     **common.RESMLP_ARGS,
-                     "feature_dropout": Flag("meta_dropout"),
-                     "weighting": Flag("bag_weighting"), "word_dropout": FLAG},
+                     "weighting": Flag("bag_weighting"), "word_dropout": FLAG, **common.RESMLP_ARGS,
+                     "feature_dropout": Flag("meta_dropout")},
 }
 
 

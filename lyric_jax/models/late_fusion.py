@@ -26,8 +26,9 @@ class NgramResMLP(nn.Module):
   """``NgramBag`` (text) logits + ``ResidualMLP`` (features) logits → [B, C].
 
   The word table is the text branch's ``embed`` (``text/embed``); ``char_ngrams``, ``dropout``,
-  ``weighting`` and ``word_dropout`` are the text branch's (see ``NgramBag``), ``feature_dropout`` the MLP's (inside
-  each block), ``numeric_embedding`` and ``sigma`` its feature embedding's (see ``ResidualMLP``)."""
+  ``weighting`` and ``word_dropout`` are the text branch's (see ``NgramBag``); ``feature_dropout`` is
+  the MLP's (inside each block), ``numeric_embedding`` and ``sigma`` its feature embedding's (see
+  ``ResidualMLP``)."""
   num_classes: int
   vocab_size: int
   embed: int = 32
@@ -45,7 +46,8 @@ class NgramResMLP(nn.Module):
 
   def _text_branch(self, **where) -> NgramBag:
     return NgramBag(self.num_classes, self.vocab_size, self.embed, self.buckets, self.ngrams,
-                    char_ngrams=self.char_ngrams, dropout=self.dropout, weighting=self.weighting, word_dropout=self.word_dropout, **where)
+                    char_ngrams=self.char_ngrams, dropout=self.dropout, weighting=self.weighting,
+                    word_dropout=self.word_dropout, **where)
 
   @nn.compact
   def __call__(self, batch: Mapping[str, jnp.ndarray], *, train: bool) -> jnp.ndarray:
